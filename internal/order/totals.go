@@ -1,0 +1,143 @@
+package order
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/shopspring/decimal"
+)
+
+// TaxLine is the VAT summary of one rate: the base (HT), the VAT and the
+// gross (TTC) of every line and shipping charge at that rate.
+type TaxLine struct {
+	Rate  decimal.Decimal `json:"rate"` // percent, e.g. 5.5
+	Base  Money           `json:"base"`
+	VAT   Money           `json:"vat"`
+	Gross Money           `json:"gross"`
+}
+
+// Totals are an order's computed amounts, all rounded to the minor unit.
+//
+// Rounding rule (the one place it is decided):
+//  1. each line amount is unit price × quantity, rounded half away from zero;
+//  2. the order discount is rounded, then allocated over the line amounts by
+//     largest remainder (Money.Allocate), so no cent is lost or invented;
+//  3. lines and shipping charges are grouped by VAT rate, and the VAT of each
+//     group is computed once on the group's sum and rounded ("par taux"):
+//     tax-inclusive: VAT = round(gross × r / (100 + r)), base = gross − VAT;
+//     tax-exclusive: VAT = round(base × r / 100), gross = base + VAT.
+type Totals struct {
+	Subtotal Money     `json:"subtotal"` // Σ line amounts, in the prices' tax mode
+	Discount Money     `json:"discount"` // Σ discounts actually applied
+	Shipping Money     `json:"shipping"` // Σ shipping charges, in the prices' tax mode
+	TaxLines []TaxLine `json:"taxLines"` // one per rate, highest rate first
+	Net      Money     `json:"net"`      // Σ bases (total HT)
+	VAT      Money     `json:"vat"`      // Σ VAT
+	Grand    Money     `json:"grand"`    // Σ gross (total TTC): what the customer pays
+	// LineNet is each line's amount after its share of the discount, in the
+	// prices' tax mode, index-aligned with Order.Lines.
+	LineNet []Money `json:"lineNet"`
+}
+
+var hundred = decimal.NewFromInt(100)
+
+// ComputeTotals computes the order's totals from its lines, discounts and
+// shipping, following the rounding rule documented on Totals. A discount
+// larger than the subtotal is an Invalid error.
+func ComputeTotals(o *Order) (Totals, error) {
+	const op = "order.ComputeTotals"
+	c := o.Currency
+	if c.IsZero() {
+		return Totals{}, E(op, Invalid, "unknown_currency", "currency is missing or unknown")
+	}
+	t := Totals{Subtotal: Zero(c), Discount: Zero(c), Shipping: Zero(c), Net: Zero(c), VAT: Zero(c), Grand: Zero(c)}
+
+	amounts := make([]Money, len(o.Lines))
+	weights := make([]decimal.Decimal, len(o.Lines))
+	for i, l := range o.Lines {
+		amounts[i] = NewMoney(l.UnitPrice.Mul(decimal.NewFromInt(l.Quantity)), c).Round()
+		weights[i] = amounts[i].Amount
+		t.Subtotal = t.Subtotal.Add(amounts[i])
+	}
+	for _, d := range o.Discounts {
+		t.Discount = t.Discount.Add(NewMoney(d.Amount, c))
+	}
+	t.Discount = t.Discount.Round()
+	if t.Discount.Amount.GreaterThan(t.Subtotal.Amount) {
+		return Totals{}, E(op, Invalid, "discount_exceeds_subtotal",
+			fmt.Sprintf("discounts %s exceed the subtotal %s", t.Discount, t.Subtotal))
+	}
+
+	byRate := map[string]*TaxLine{}
+	add := func(rate decimal.Decimal, amt Money) {
+		k := rate.String()
+		tl, ok := byRate[k]
+		if !ok {
+			tl = &TaxLine{Rate: rate, Base: Zero(c), VAT: Zero(c), Gross: Zero(c)}
+			byRate[k] = tl
+		}
+		tl.Gross = tl.Gross.Add(amt) // holds the sum in the prices' tax mode until finalised below
+	}
+	shares := t.Discount.Allocate(weights)
+	t.LineNet = make([]Money, len(o.Lines))
+	for i, l := range o.Lines {
+		t.LineNet[i] = amounts[i].Sub(shares[i])
+		add(l.VATRate, t.LineNet[i])
+	}
+	for _, s := range o.ShippingLines {
+		amt := NewMoney(s.Price, c).Round()
+		t.Shipping = t.Shipping.Add(amt)
+		add(s.VATRate, amt)
+	}
+
+	for _, tl := range byRate {
+		sum := tl.Gross
+		if o.PricesIncludeTax {
+			tl.VAT = NewMoney(sum.Amount.Mul(tl.Rate).Div(hundred.Add(tl.Rate)), c).Round()
+			tl.Base = sum.Sub(tl.VAT)
+			tl.Gross = sum
+		} else {
+			tl.VAT = NewMoney(sum.Amount.Mul(tl.Rate).Div(hundred), c).Round()
+			tl.Base = sum
+			tl.Gross = sum.Add(tl.VAT)
+		}
+		t.TaxLines = append(t.TaxLines, *tl)
+		t.Net = t.Net.Add(tl.Base)
+		t.VAT = t.VAT.Add(tl.VAT)
+		t.Grand = t.Grand.Add(tl.Gross)
+	}
+	sort.Slice(t.TaxLines, func(i, j int) bool { return t.TaxLines[i].Rate.GreaterThan(t.TaxLines[j].Rate) })
+	return t, nil
+}
+
+// ReportedTotals are the totals a storefront sent with its order, to be
+// checked against ours. Nil fields were not reported.
+type ReportedTotals struct {
+	Grand *decimal.Decimal
+	VAT   *decimal.Decimal
+}
+
+// Reconcile compares reported totals with ours. Storefronts round per line
+// or per unit where we round per rate, so a difference of up to one minor
+// unit per line (and per shipping charge) is tolerated; beyond that the order
+// is refused with an Invalid "totals_mismatch" error carrying both figures.
+func Reconcile(o *Order, ours Totals, reported ReportedTotals) error {
+	tolerance := decimal.New(int64(len(o.Lines)+len(o.ShippingLines)), -o.Currency.MinorUnits())
+	check := func(field string, theirs *decimal.Decimal, mine Money) error {
+		if theirs == nil {
+			return nil
+		}
+		if theirs.Sub(mine.Amount).Abs().GreaterThan(tolerance) {
+			e := E("order.Reconcile", Invalid, "totals_mismatch",
+				fmt.Sprintf("the storefront's %s total %s %s differs from the computed %s by more than %s",
+					field, theirs.StringFixed(o.Currency.MinorUnits()), o.Currency, mine, tolerance.StringFixed(o.Currency.MinorUnits())))
+			e.Details = map[string]any{"field": field, "reported": theirs.String(), "computed": mine.Amount.StringFixed(o.Currency.MinorUnits())}
+			return e
+		}
+		return nil
+	}
+	if err := check("grand", reported.Grand, ours.Grand); err != nil {
+		return err
+	}
+	return check("vat", reported.VAT, ours.VAT)
+}
