@@ -84,9 +84,23 @@ func KindOf(err error) Kind {
 // IsKind reports whether err carries the given kind.
 func IsKind(err error, k Kind) bool { return err != nil && KindOf(err) == k }
 
+// CodeOf returns the Code of the first *Error in err's chain, or "".
+func CodeOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
 // Sentinel codes used across packages.
 const (
 	CodeVersionConflict = "version_conflict"
 	CodeNotFound        = "not_found"
 	CodeAlreadyExists   = "already_exists"
+
+	// CodeTransitionNotAllowed: a status move the transition tables refuse.
+	CodeTransitionNotAllowed = "transition_not_allowed"
+	// CodeOrderOnHold: the order is on hold, so no shipment and no invoice.
+	CodeOrderOnHold = "order_on_hold"
 )

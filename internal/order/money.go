@@ -3,6 +3,8 @@ package order
 import (
 	"encoding/json"
 	"fmt"
+	"math/big"
+	"sort"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -65,11 +67,17 @@ func (c Currency) String() string { return c.code }
 // MarshalJSON encodes the currency as its code.
 func (c Currency) MarshalJSON() ([]byte, error) { return json.Marshal(c.code) }
 
-// UnmarshalJSON accepts an ISO 4217 code.
+// UnmarshalJSON accepts an ISO 4217 code. An empty string or null decodes to
+// the zero Currency, so that a zero Money survives a JSON round trip;
+// Order.Validate is where a missing currency is refused.
 func (c *Currency) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return err
+	}
+	if s == "" {
+		*c = Currency{}
+		return nil
 	}
 	p, err := ParseCurrency(s)
 	if err != nil {
@@ -90,12 +98,46 @@ type Money struct {
 // NewMoney builds a Money from a decimal and a currency.
 func NewMoney(amount decimal.Decimal, c Currency) Money { return Money{Amount: amount, Currency: c} }
 
+// Bounds on every amount the domain accepts. They keep arithmetic cheap
+// ("1e-9999" is seven characters to parse and ten thousand digits to format
+// or compare) and keep every total, in minor units, far inside an int64.
+const (
+	// MaxAmountDigits is the number of integer digits an amount may have:
+	// amounts are below 10^12 in major units.
+	MaxAmountDigits = 12
+	// MaxAmountScale is the number of decimal places an amount may have.
+	MaxAmountScale = 12
+)
+
+var maxAmount = decimal.New(1, MaxAmountDigits)
+
+// checkAmount reports why d is not an acceptable amount, or "" when it is.
+// The exponent is checked before any comparison, because comparing a decimal
+// with a huge exponent rescales it into a huge integer.
+func checkAmount(d decimal.Decimal) string {
+	if e := d.Exponent(); e < -MaxAmountScale {
+		return fmt.Sprintf("has more than %d decimal places", MaxAmountScale)
+	} else if e > MaxAmountDigits {
+		return fmt.Sprintf("has more than %d integer digits", MaxAmountDigits)
+	}
+	if d.Abs().GreaterThanOrEqual(maxAmount) {
+		return fmt.Sprintf("has more than %d integer digits", MaxAmountDigits)
+	}
+	return ""
+}
+
 // ParseMoney parses a decimal string such as "12.50" (a dot; storefronts send
-// strings). It does not round.
+// strings). It does not round. A malformed amount, or one with more than
+// MaxAmountDigits integer digits or MaxAmountScale decimal places, is an
+// Invalid error with code "invalid_amount".
 func ParseMoney(s string, c Currency) (Money, error) {
+	const op = "order.ParseMoney"
 	d, err := decimal.NewFromString(strings.TrimSpace(s))
 	if err != nil {
-		return Money{}, Wrap("order.ParseMoney", Invalid, "invalid_amount", fmt.Sprintf("invalid amount %q", s), err)
+		return Money{}, Wrap(op, Invalid, "invalid_amount", fmt.Sprintf("invalid amount %q", s), err)
+	}
+	if why := checkAmount(d); why != "" {
+		return Money{}, E(op, Invalid, "invalid_amount", fmt.Sprintf("amount %q %s", s, why))
 	}
 	return Money{Amount: d, Currency: c}, nil
 }
@@ -145,8 +187,13 @@ func (m Money) IsNegative() bool { return m.Amount.IsNegative() }
 // Equal reports whether m and o have the same currency and value.
 func (m Money) Equal(o Money) bool { return m.Currency == o.Currency && m.Amount.Equal(o.Amount) }
 
+// Cmp compares m and o (same currency, as Add): -1 if m < o, 0 if equal, +1
+// if m > o.
+func (m Money) Cmp(o Money) int { m.mustSame(o); return m.Amount.Cmp(o.Amount) }
+
 // MinorUnits returns the amount in minor units (cents). m must already be
 // rounded; an unrounded amount is truncated toward zero, so call Round first.
+// Amounts within the bounds ParseMoney and Validate enforce always fit.
 func (m Money) MinorUnits() int64 { return m.Amount.Shift(m.Currency.minor).IntPart() }
 
 // FromMinorUnits builds a Money from an integer count of minor units.
@@ -157,59 +204,98 @@ func FromMinorUnits(units int64, c Currency) Money {
 // String formats as "12.50 EUR" with exactly the minor-unit digits.
 func (m Money) String() string { return m.Amount.StringFixed(m.Currency.minor) + " " + m.Currency.code }
 
+// MarshalJSON encodes {"amount":"12.50","currency":"EUR"}: the amount is a
+// string (a JSON number would go through float64 in many clients) with at
+// least the currency's minor-unit digits, and more only when the amount is
+// not yet rounded, so no precision is lost.
+func (m Money) MarshalJSON() ([]byte, error) {
+	places := m.Currency.minor
+	if e := -m.Amount.Exponent(); e > places {
+		places = e
+	}
+	return json.Marshal(struct {
+		Amount   string   `json:"amount"`
+		Currency Currency `json:"currency"`
+	}{m.Amount.StringFixed(places), m.Currency})
+}
+
 // Allocate splits m (rounded to the minor unit first) into len(weights)
 // parts proportional to the weights, in minor units, by the largest-remainder
-// method: every cent is allocated, so the parts always sum to m. Ties go to
-// the earlier part. All weights zero splits evenly. Weights must not be
-// negative.
+// method: every minor unit is allocated, so the parts always sum to the
+// rounded m. Each part is its exact share rounded down, plus one minor unit
+// for the parts with the largest remainders; ties go to the earlier part. A
+// negative m is split as its absolute value and every part negated, so the
+// rule is symmetric. All weights zero splits evenly. A negative weight is a
+// programming error and panics. No weights gives nil.
 func (m Money) Allocate(weights []decimal.Decimal) []Money {
 	n := len(weights)
 	if n == 0 {
 		return nil
 	}
-	total := m.Round().MinorUnits()
-	sumW := decimal.Zero
+	// Exact integer arithmetic throughout: the shares are total×wᵢ/Σw, and
+	// comparing their remainders over the common denominator Σw needs no
+	// rounding at all (a decimal division would round to 16 places and could
+	// push a share of 2.99999999999999999 up to 3, inventing a cent).
+	total := m.Round().Amount.Shift(m.Currency.minor).BigInt()
+	negative := total.Sign() < 0
+	total.Abs(total)
+
+	ints := scaledWeights(weights)
+	sumW := new(big.Int)
+	for _, w := range ints {
+		sumW.Add(sumW, w)
+	}
+	if sumW.Sign() == 0 {
+		for i := range ints {
+			ints[i] = big.NewInt(1)
+		}
+		sumW.SetInt64(int64(n))
+	}
+
+	parts := make([]*big.Int, n)
+	rems := make([]*big.Int, n)
+	given := new(big.Int)
+	for i, w := range ints {
+		q, r := new(big.Int).QuoRem(new(big.Int).Mul(total, w), sumW, new(big.Int))
+		parts[i], rems[i] = q, r
+		given.Add(given, q)
+	}
+	// Fewer than n units are left over, since each share lost less than one.
+	left := new(big.Int).Sub(total, given).Int64()
+	byRemainder := make([]int, n)
+	for i := range byRemainder {
+		byRemainder[i] = i
+	}
+	sort.SliceStable(byRemainder, func(a, b int) bool { return rems[byRemainder[a]].Cmp(rems[byRemainder[b]]) > 0 })
+	for k := int64(0); k < left; k++ {
+		parts[byRemainder[k]].Add(parts[byRemainder[k]], big.NewInt(1))
+	}
+	out := make([]Money, n)
+	for i, p := range parts {
+		if negative {
+			p.Neg(p)
+		}
+		out[i] = Money{Amount: decimal.NewFromBigInt(p, -m.Currency.minor), Currency: m.Currency}
+	}
+	return out
+}
+
+// scaledWeights turns decimal weights into integers with the same ratios, by
+// shifting them all to the smallest exponent among them. It panics on a
+// negative weight.
+func scaledWeights(weights []decimal.Decimal) []*big.Int {
+	minExp := int32(0)
 	for _, w := range weights {
 		if w.IsNegative() {
 			panic("order: negative allocation weight")
 		}
-		sumW = sumW.Add(w)
-	}
-	if sumW.IsZero() {
-		weights = make([]decimal.Decimal, n)
-		for i := range weights {
-			weights[i] = decimal.NewFromInt(1)
+		if e := w.Exponent(); e < minExp {
+			minExp = e
 		}
-		sumW = decimal.NewFromInt(int64(n))
 	}
-	sign := int64(1)
-	if total < 0 {
-		sign, total = -1, -total
-	}
-	parts := make([]int64, n)
-	rems := make([]decimal.Decimal, n)
-	var given int64
-	T := decimal.NewFromInt(total)
+	out := make([]*big.Int, len(weights))
 	for i, w := range weights {
-		exact := T.Mul(w).Div(sumW)
-		fl := exact.Floor()
-		parts[i] = fl.IntPart()
-		rems[i] = exact.Sub(fl)
-		given += parts[i]
-	}
-	for left := total - given; left > 0; left-- {
-		best := -1
-		for i := range rems {
-			if best == -1 || rems[i].GreaterThan(rems[best]) {
-				best = i
-			}
-		}
-		parts[best]++
-		rems[best] = decimal.NewFromInt(-1)
-	}
-	out := make([]Money, n)
-	for i, p := range parts {
-		out[i] = FromMinorUnits(sign*p, m.Currency)
+		out[i] = w.Shift(-minExp).BigInt()
 	}
 	return out
 }

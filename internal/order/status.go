@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // PaymentStatus is an order's payment axis, with Ecwid's names. The zero
@@ -37,7 +38,9 @@ var (
 )
 
 // PaymentTransitions is the payment state machine: from → allowed targets.
-// It is data: the README prints it and the tests walk every pair.
+// It is data: docs/STATUSES.md prints it and the tests walk every pair.
+// PAID back to AWAITING_PAYMENT is "mark as unpaid"; PARTIALLY_REFUNDED to
+// itself is a further partial refund. REFUNDED and CANCELLED are final.
 var PaymentTransitions = map[PaymentStatus][]PaymentStatus{
 	AwaitingPayment:   {Paid, PaymentCancelled},
 	Paid:              {AwaitingPayment, PartiallyRefunded, Refunded, PaymentCancelled},
@@ -47,10 +50,13 @@ var PaymentTransitions = map[PaymentStatus][]PaymentStatus{
 }
 
 // FulfilmentTransitions is the fulfilment state machine: from → allowed
-// targets. It is data: the README prints it and the tests walk every pair.
+// targets. It is data: docs/STATUSES.md prints it and the tests walk every
+// pair. PROCESSING may go straight to OUT_FOR_DELIVERY (the shop's own local
+// delivery) or DELIVERED (services and hand-over), and SHIPPED back to
+// PROCESSING is "mark as unshipped".
 var FulfilmentTransitions = map[FulfilmentStatus][]FulfilmentStatus{
 	AwaitingProcessing: {Processing, ReadyForPickup, Shipped, Delivered, WillNotDeliver},
-	Processing:         {AwaitingProcessing, ReadyForPickup, Shipped, WillNotDeliver},
+	Processing:         {AwaitingProcessing, ReadyForPickup, Shipped, OutForDelivery, Delivered, WillNotDeliver},
 	ReadyForPickup:     {Processing, Delivered, WillNotDeliver},
 	Shipped:            {Processing, OutForDelivery, Delivered, Returned},
 	OutForDelivery:     {Shipped, Delivered, Returned},
@@ -96,6 +102,22 @@ func (p PaymentStatus) CanTransitionTo(to PaymentStatus) bool {
 	return slices.Contains(PaymentTransitions[p], to)
 }
 
+// handsOver reports whether moving to f hands goods to the customer or the
+// carrier, which a held order must not do.
+func (f FulfilmentStatus) handsOver() bool {
+	return f == ReadyForPickup || f == Shipped || f == OutForDelivery || f == Delivered
+}
+
+// statusNames returns the names of a table row, in table order. It is never
+// nil, so that Details.allowed encodes as [] rather than null.
+func statusNames[S fmt.Stringer](row []S) []string {
+	out := make([]string, 0, len(row))
+	for _, s := range row {
+		out = append(out, s.String())
+	}
+	return out
+}
+
 // String returns the status name, e.g. "SHIPPED".
 func (f FulfilmentStatus) String() string { return f.s }
 
@@ -139,4 +161,41 @@ func (f *FulfilmentStatus) UnmarshalJSON(b []byte) error {
 	}
 	*f = v
 	return nil
+}
+
+// PaymentTransitionsMarkdown renders PaymentTransitions as a Markdown table,
+// one row per status in AllPaymentStatuses order, targets in table order.
+// docs/STATUSES.md embeds it, and a test keeps the two identical.
+func PaymentTransitionsMarkdown() string {
+	rows := make([][2]string, 0, len(AllPaymentStatuses))
+	for _, p := range AllPaymentStatuses {
+		rows = append(rows, [2]string{p.String(), markdownTargets(statusNames(PaymentTransitions[p]))})
+	}
+	return markdownTable(rows)
+}
+
+// FulfilmentTransitionsMarkdown renders FulfilmentTransitions as
+// PaymentTransitionsMarkdown does.
+func FulfilmentTransitionsMarkdown() string {
+	rows := make([][2]string, 0, len(AllFulfilmentStatuses))
+	for _, f := range AllFulfilmentStatuses {
+		rows = append(rows, [2]string{f.String(), markdownTargets(statusNames(FulfilmentTransitions[f]))})
+	}
+	return markdownTable(rows)
+}
+
+func markdownTargets(names []string) string {
+	if len(names) == 0 {
+		return "none (final)"
+	}
+	return "`" + strings.Join(names, "`, `") + "`"
+}
+
+func markdownTable(rows [][2]string) string {
+	var b strings.Builder
+	b.WriteString("| From | Allowed next statuses |\n|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", r[0], r[1])
+	}
+	return b.String()
 }

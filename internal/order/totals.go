@@ -42,15 +42,22 @@ type Totals struct {
 var hundred = decimal.NewFromInt(100)
 
 // ComputeTotals computes the order's totals from its lines, discounts and
-// shipping, following the rounding rule documented on Totals. A discount
-// larger than the subtotal is an Invalid error.
+// shipping, following the rounding rule documented on Totals. It checks the
+// inputs it computes with (currency, quantities, amounts, VAT rates) and
+// returns an Invalid error rather than a wrong figure; a discount larger than
+// the subtotal is Invalid with code "discount_exceeds_subtotal". An order
+// with no lines has zero totals. It does not modify o.
 func ComputeTotals(o *Order) (Totals, error) {
 	const op = "order.ComputeTotals"
 	c := o.Currency
 	if c.IsZero() {
 		return Totals{}, E(op, Invalid, "unknown_currency", "currency is missing or unknown")
 	}
-	t := Totals{Subtotal: Zero(c), Discount: Zero(c), Shipping: Zero(c), Net: Zero(c), VAT: Zero(c), Grand: Zero(c)}
+	if err := checkTotalsInput(op, o); err != nil {
+		return Totals{}, err
+	}
+	t := Totals{Subtotal: Zero(c), Discount: Zero(c), Shipping: Zero(c), Net: Zero(c), VAT: Zero(c), Grand: Zero(c),
+		TaxLines: []TaxLine{}, LineNet: make([]Money, len(o.Lines))}
 
 	amounts := make([]Money, len(o.Lines))
 	weights := make([]decimal.Decimal, len(o.Lines))
@@ -63,23 +70,25 @@ func ComputeTotals(o *Order) (Totals, error) {
 		t.Discount = t.Discount.Add(NewMoney(d.Amount, c))
 	}
 	t.Discount = t.Discount.Round()
-	if t.Discount.Amount.GreaterThan(t.Subtotal.Amount) {
-		return Totals{}, E(op, Invalid, "discount_exceeds_subtotal",
+	if t.Discount.Cmp(t.Subtotal) > 0 {
+		e := E(op, Invalid, "discount_exceeds_subtotal",
 			fmt.Sprintf("discounts %s exceed the subtotal %s", t.Discount, t.Subtotal))
+		e.Details = map[string]any{"discount": t.Discount.Amount.StringFixed(c.minor), "subtotal": t.Subtotal.Amount.StringFixed(c.minor)}
+		return Totals{}, e
 	}
 
-	byRate := map[string]*TaxLine{}
+	// Sums per rate, in the prices' tax mode. The key is the rate's canonical
+	// string so that 20, 20.0 and 20.00 are one rate.
+	sums := map[string]Money{}
 	add := func(rate decimal.Decimal, amt Money) {
 		k := rate.String()
-		tl, ok := byRate[k]
-		if !ok {
-			tl = &TaxLine{Rate: rate, Base: Zero(c), VAT: Zero(c), Gross: Zero(c)}
-			byRate[k] = tl
+		if cur, ok := sums[k]; ok {
+			sums[k] = cur.Add(amt)
+		} else {
+			sums[k] = amt
 		}
-		tl.Gross = tl.Gross.Add(amt) // holds the sum in the prices' tax mode until finalised below
 	}
 	shares := t.Discount.Allocate(weights)
-	t.LineNet = make([]Money, len(o.Lines))
 	for i, l := range o.Lines {
 		t.LineNet[i] = amounts[i].Sub(shares[i])
 		add(l.VATRate, t.LineNet[i])
@@ -90,24 +99,63 @@ func ComputeTotals(o *Order) (Totals, error) {
 		add(s.VATRate, amt)
 	}
 
-	for _, tl := range byRate {
-		sum := tl.Gross
+	for k, sum := range sums {
+		rate := decimal.RequireFromString(k)
+		tl := TaxLine{Rate: rate}
+		// The quotient below carries 16 decimal places before Round; with a
+		// denominator of at most 100 000 (a rate has 3 places) no quotient
+		// can sit within 10^-16 of a half minor unit without being one, so
+		// rounding twice never differs from rounding the exact value.
 		if o.PricesIncludeTax {
-			tl.VAT = NewMoney(sum.Amount.Mul(tl.Rate).Div(hundred.Add(tl.Rate)), c).Round()
+			tl.VAT = NewMoney(sum.Amount.Mul(rate).Div(hundred.Add(rate)), c).Round()
 			tl.Base = sum.Sub(tl.VAT)
 			tl.Gross = sum
 		} else {
-			tl.VAT = NewMoney(sum.Amount.Mul(tl.Rate).Div(hundred), c).Round()
+			tl.VAT = NewMoney(sum.Amount.Mul(rate).Div(hundred), c).Round()
 			tl.Base = sum
 			tl.Gross = sum.Add(tl.VAT)
 		}
-		t.TaxLines = append(t.TaxLines, *tl)
+		t.TaxLines = append(t.TaxLines, tl)
 		t.Net = t.Net.Add(tl.Base)
 		t.VAT = t.VAT.Add(tl.VAT)
 		t.Grand = t.Grand.Add(tl.Gross)
 	}
 	sort.Slice(t.TaxLines, func(i, j int) bool { return t.TaxLines[i].Rate.GreaterThan(t.TaxLines[j].Rate) })
 	return t, nil
+}
+
+// checkTotalsInput refuses the inputs that would make ComputeTotals wrong or
+// slow: Validate checks the same and more, but totals are also computed on
+// orders that have not been through it (edits, fuzzing, other adapters).
+func checkTotalsInput(op string, o *Order) error {
+	bad := func(code, format string, args ...any) error {
+		return E(op, Invalid, code, fmt.Sprintf(format, args...))
+	}
+	for i, l := range o.Lines {
+		if l.Quantity <= 0 || l.Quantity > MaxQuantity {
+			return bad("invalid_quantity", "line %d: quantity must be between 1 and %d, got %d", i+1, MaxQuantity, l.Quantity)
+		}
+		if err := validAmount(l.UnitPrice); err != nil {
+			return bad("invalid_amount", "line %d: unit price %v", i+1, err)
+		}
+		if err := validRate(l.VATRate); err != nil {
+			return bad("invalid_vat_rate", "line %d: %v", i+1, err)
+		}
+	}
+	for i, d := range o.Discounts {
+		if err := validAmount(d.Amount); err != nil {
+			return bad("invalid_amount", "discount %d %v", i+1, err)
+		}
+	}
+	for i, s := range o.ShippingLines {
+		if err := validAmount(s.Price); err != nil {
+			return bad("invalid_amount", "shipping line %d: price %v", i+1, err)
+		}
+		if err := validRate(s.VATRate); err != nil {
+			return bad("invalid_vat_rate", "shipping line %d: %v", i+1, err)
+		}
+	}
+	return nil
 }
 
 // ReportedTotals are the totals a storefront sent with its order, to be
@@ -120,18 +168,26 @@ type ReportedTotals struct {
 // Reconcile compares reported totals with ours. Storefronts round per line
 // or per unit where we round per rate, so a difference of up to one minor
 // unit per line (and per shipping charge) is tolerated; beyond that the order
-// is refused with an Invalid "totals_mismatch" error carrying both figures.
+// is refused with an Invalid "totals_mismatch" error whose Details carry the
+// field ("grand" or "vat"), both figures and the tolerance. The grand total
+// is checked first.
 func Reconcile(o *Order, ours Totals, reported ReportedTotals) error {
 	tolerance := decimal.New(int64(len(o.Lines)+len(o.ShippingLines)), -o.Currency.MinorUnits())
 	check := func(field string, theirs *decimal.Decimal, mine Money) error {
 		if theirs == nil {
 			return nil
 		}
+		if why := checkAmount(*theirs); why != "" {
+			e := E("order.Reconcile", Invalid, "invalid_amount", fmt.Sprintf("the storefront's %s total %s", field, why))
+			e.Details = map[string]any{"field": field}
+			return e
+		}
 		if theirs.Sub(mine.Amount).Abs().GreaterThan(tolerance) {
 			e := E("order.Reconcile", Invalid, "totals_mismatch",
 				fmt.Sprintf("the storefront's %s total %s %s differs from the computed %s by more than %s",
 					field, theirs.StringFixed(o.Currency.MinorUnits()), o.Currency, mine, tolerance.StringFixed(o.Currency.MinorUnits())))
-			e.Details = map[string]any{"field": field, "reported": theirs.String(), "computed": mine.Amount.StringFixed(o.Currency.MinorUnits())}
+			e.Details = map[string]any{"field": field, "reported": theirs.String(),
+				"computed": mine.Amount.StringFixed(o.Currency.MinorUnits()), "tolerance": tolerance.StringFixed(o.Currency.MinorUnits())}
 			return e
 		}
 		return nil

@@ -1,0 +1,547 @@
+package order
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// The storage ports: what the services need from persistence, and nothing
+// about how it is done. internal/dynamo implements them over one DynamoDB
+// table, internal/memstore in memory for tests, and internal/storetest holds
+// the contract suite both must pass.
+
+// OrderStore keeps orders, their history and their outbox events.
+type OrderStore interface {
+	// Create stores a new order. The store assigns Seq (the next order
+	// number, gapless: only a committed order consumes one), Number
+	// (FormatNumber(opts.Prefix, Seq, opts.Suffix)) and Version 1; it fills
+	// an empty ID with a fresh ULID and a zero CreatedAt with now. The
+	// history rows, outbox events, customer counters and the idempotency
+	// result of opts are written in the same transaction.
+	//
+	// An order whose (Source, ExternalID) or ID is already stored writes
+	// nothing and returns a Conflict error with code already_exists whose
+	// ExistingID is the stored order's id. An order that fails
+	// Validate is an Invalid error.
+	Create(ctx context.Context, o *Order, opts CreateOptions) (*Order, error)
+
+	// Get returns the order with this id, or a NotFound error.
+	Get(ctx context.Context, id string) (*Order, error)
+	// GetByNumber returns the order with this display number (e.g.
+	// "CMD-1042"), or a NotFound error.
+	GetByNumber(ctx context.Context, number string) (*Order, error)
+	// GetByExternal returns the order a storefront knows by this id, or a
+	// NotFound error.
+	GetByExternal(ctx context.Context, source Source, externalID string) (*Order, error)
+
+	// Update reads the order, applies fn to a copy and writes the result
+	// conditionally on the version it read, with Version+1 and, in the same
+	// transaction, the Changes as history rows and the Events in the outbox.
+	// A lost race re-reads and re-applies fn a bounded number of times, so
+	// fn must be pure (no side effects outside the order it is given); when
+	// the races keep being lost the error is a Conflict with code
+	// version_conflict. An error from fn is returned as is and nothing is
+	// written; so is a result that fails Validate or changes an immutable
+	// field (ID, Seq, Number, Source, ExternalID, CreatedAt). When fn
+	// changes nothing and returns no Change and no Event, nothing is
+	// written and the stored order is returned.
+	Update(ctx context.Context, id string, fn UpdateFunc) (*Order, error)
+	// UpdateIfVersion is Update for an If-Match request: it writes only if
+	// the stored version is expectedVersion, and never retries. A mismatch,
+	// before or during the write, is a PreconditionFailed error.
+	UpdateIfVersion(ctx context.Context, id string, expectedVersion int64, fn UpdateFunc) (*Order, error)
+
+	// List returns one page of orders matching q, newest first.
+	List(ctx context.Context, q ListQuery) (Page[Order], error)
+	// History returns one page of an order's changes, oldest first.
+	History(ctx context.Context, id string, page PageRequest) (Page[Change], error)
+}
+
+// UpdateFunc changes an order in place and returns what to record: the
+// history rows and the outbox events of the change.
+type UpdateFunc func(o *Order) ([]Change, []Event, error)
+
+// CreateOptions are the parts of an order creation that are not the order.
+type CreateOptions struct {
+	// Prefix and Suffix frame the display number (the shop's numbering
+	// settings at the time of creation).
+	Prefix, Suffix string
+	// Record, when set, returns the history rows and the outbox events of
+	// the creation (typically CreatedChange and EventsFor). It is called
+	// with the order as it will be stored, ID, Seq, Number and Version set,
+	// so the rows and the e-mails can quote the number; a creation that
+	// retries calls it again, so it must be pure.
+	Record func(o *Order) ([]Change, []Event, error)
+	// Idempotency, when set, completes this idempotency key with the new
+	// order in the same transaction, so a replay finds the order even if
+	// the process dies right after the commit.
+	Idempotency *IdempotencyResult
+}
+
+// ExistingID returns the id of the stored order (or cart) that made a
+// creation fail with already_exists, and whether err is such a failure.
+func ExistingID(err error) (string, bool) {
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != Conflict || e.Code != CodeAlreadyExists {
+		return "", false
+	}
+	d, ok := e.Details.(AlreadyExists)
+	if !ok {
+		return "", false
+	}
+	return d.ID, true
+}
+
+// AlreadyExists is the Details of an already_exists error.
+type AlreadyExists struct {
+	ID string `json:"id"`
+}
+
+// AlreadyExistsError returns the Conflict a store reports when a creation
+// duplicates what it stored as id.
+func AlreadyExistsError(op, what, id string) error {
+	e := E(op, Conflict, CodeAlreadyExists, fmt.Sprintf("the %s already exists as %s", what, id))
+	e.Details = AlreadyExists{ID: id}
+	return e
+}
+
+// Page is one page of a listing.
+type Page[T any] struct {
+	Items []T `json:"items"`
+	// Next is the opaque cursor of the following page; empty on the last one.
+	Next string `json:"next,omitempty"`
+}
+
+// PageRequest asks for one page: at most Limit items (0 means
+// DefaultPageLimit) after Cursor (empty for the first page).
+type PageRequest struct {
+	Limit  int
+	Cursor string
+}
+
+// Limits of a page.
+const (
+	DefaultPageLimit = 50
+	MaxPageLimit     = 200
+)
+
+// EffectiveLimit validates the limit and applies the default.
+func (p PageRequest) EffectiveLimit() (int, error) {
+	switch {
+	case p.Limit == 0:
+		return DefaultPageLimit, nil
+	case p.Limit < 0 || p.Limit > MaxPageLimit:
+		return 0, E("order.PageRequest", Invalid, "invalid_limit",
+			fmt.Sprintf("limit must be between 1 and %d, got %d", MaxPageLimit, p.Limit))
+	}
+	return p.Limit, nil
+}
+
+// ListQuery selects orders. At most one of Payment, Fulfilment, Email and
+// SKU may be set; with none, orders are listed by creation time. From
+// (inclusive) and To (exclusive) bound the creation time in every case.
+type ListQuery struct {
+	From, To   time.Time
+	Payment    PaymentStatus
+	Fulfilment FulfilmentStatus
+	Email      string
+	SKU        string
+	PageRequest
+}
+
+// Validate checks that the query is one the stores can answer and returns
+// its effective page limit.
+func (q ListQuery) Validate() (int, error) {
+	const op = "order.ListQuery"
+	n := 0
+	for _, set := range []bool{!q.Payment.IsZero(), !q.Fulfilment.IsZero(), strings.TrimSpace(q.Email) != "", q.SKU != ""} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return 0, E(op, Invalid, "conflicting_filters", "filter by one of payment status, fulfilment status, e-mail or SKU")
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		return 0, E(op, Invalid, "invalid_range", "from must be before to")
+	}
+	return q.PageRequest.EffectiveLimit()
+}
+
+// IdempotencyStatus is the state of an idempotency record.
+type IdempotencyStatus string
+
+// The states of an idempotency record.
+const (
+	IdempotencyInProgress IdempotencyStatus = "INPROGRESS"
+	IdempotencyCompleted  IdempotencyStatus = "COMPLETED"
+)
+
+// IdempotencyRecord is what a store remembers of a request made with an
+// idempotency key.
+type IdempotencyRecord struct {
+	Scope, Key string
+	Status     IdempotencyStatus
+	// Fingerprint identifies the request's payload, so that the same key
+	// sent with another payload can be refused.
+	Fingerprint string
+	// Response and ResourceID are the outcome of a completed request.
+	Response   []byte
+	ResourceID string
+	ExpiresAt  time.Time
+}
+
+// IdempotencyResult completes an idempotency record.
+type IdempotencyResult struct {
+	Scope, Key  string
+	Fingerprint string
+	Response    []byte
+	ResourceID  string        // filled by OrderStore.Create with the new order's id
+	TTL         time.Duration // how long the completed record is kept
+}
+
+// IdempotencyStore records requests made with an idempotency key, so that a
+// retry replays the first outcome instead of acting twice. Expiry is checked
+// in code: the table's TTL deletion can lag by up to 48 hours.
+type IdempotencyStore interface {
+	// Begin claims (scope, key) as in progress for lock, with the request's
+	// fingerprint. It returns nil when the claim was made (the caller goes
+	// on), or the unexpired record that holds the key (in progress
+	// elsewhere, or completed with a response to replay). An expired record
+	// is taken over as if absent.
+	Begin(ctx context.Context, scope, key, fingerprint string, lock time.Duration) (*IdempotencyRecord, error)
+	// Complete stores the outcome of a claimed key, kept for r.TTL. A key
+	// that is not in progress is a Conflict error.
+	Complete(ctx context.Context, r IdempotencyResult) error
+	// Release drops an in-progress claim, after a failure worth retrying.
+	// A completed record is kept.
+	Release(ctx context.Context, scope, key string) error
+}
+
+// CustomerSummary is what the store accumulates about a customer as orders
+// are created: counts and totals per currency, and first and last order
+// times.
+type CustomerSummary struct {
+	Email        string    `json:"email"`
+	OrdersCount  int64     `json:"ordersCount"`
+	TotalSpent   []Money   `json:"totalSpent"` // one per currency, sorted by code
+	FirstOrderAt time.Time `json:"firstOrderAt"`
+	LastOrderAt  time.Time `json:"lastOrderAt"`
+}
+
+// CustomerStore reads customer summaries (written by OrderStore.Create).
+type CustomerStore interface {
+	// Get returns the summary for an e-mail (case-insensitive), or a
+	// NotFound error.
+	Get(ctx context.Context, email string) (*CustomerSummary, error)
+}
+
+// SettingsStore keeps the shop's settings and the order-number counter.
+type SettingsStore interface {
+	// Get returns the settings and their version, with Numbering.Next read
+	// from the order-number counter (the number the next order gets).
+	// Version 0 means none were ever saved: the Settings are then zero but
+	// for Numbering.Next, and the caller starts from DefaultSettings.
+	Get(ctx context.Context) (Settings, int64, error)
+	// Put saves s if the stored version is still expectedVersion (0 when
+	// none were saved) and returns the new version; otherwise it is a
+	// PreconditionFailed error. Settings that fail Validate are Invalid.
+	// Numbering.Next is not saved by Put: RaiseNextNumber moves the counter.
+	Put(ctx context.Context, s Settings, expectedVersion int64) (int64, error)
+	// RaiseNextNumber makes next the number of the next order. It can only
+	// raise: a next below the counter's next number (orders may have been
+	// numbered meanwhile) is a Conflict with code next_number_too_low; the
+	// current next number is a no-op.
+	RaiseNextNumber(ctx context.Context, next int64) error
+}
+
+// RateStore keeps exchange rates, one per currency and day.
+type RateStore interface {
+	// Put stores (or corrects) the rate of r.Currency on r.Date.
+	Put(ctx context.Context, r ExchangeRate) error
+	// RateOn returns the rate of currency published on date, else the latest
+	// published before it (never one after), or a NotFound error.
+	RateOn(ctx context.Context, currency Currency, date Date) (ExchangeRate, error)
+}
+
+// StockAdjustment changes the stock of one SKU by Delta units (negative
+// takes units, positive puts them back).
+type StockAdjustment struct {
+	SKU   string `json:"sku"`
+	Delta int64  `json:"delta"`
+}
+
+// MaxStockAdjustments bounds the SKUs one Adjust changes (one transaction).
+const MaxStockAdjustments = 90
+
+// StockStore keeps stock levels.
+type StockStore interface {
+	// Get returns the stock item of sku, or a NotFound error.
+	Get(ctx context.Context, sku string) (StockItem, error)
+	// Put creates or replaces a stock item (a stock count, a new threshold).
+	Put(ctx context.Context, item StockItem) error
+	// Adjust applies all the adjustments or none. A SKU without a stock
+	// item is NotFound; taking an item below zero is a Conflict with code
+	// insufficient_stock (Details: sku, onHand, requested) unless it allows
+	// backorders. token makes the adjustment happen once: an Adjust with a
+	// token already applied changes nothing and reports applied false
+	// (retried events must not take the stock twice).
+	Adjust(ctx context.Context, token string, adj []StockAdjustment) (applied bool, err error)
+}
+
+// CartUpdateFunc changes a cart in place and returns the outbox events of
+// the change.
+type CartUpdateFunc func(c *Cart) ([]Event, error)
+
+// CartStore keeps abandoned checkouts.
+type CartStore interface {
+	// Create stores a new cart (an empty ID gets a ULID) with its events. A
+	// cart whose (Source, ExternalID) is already stored writes nothing and
+	// returns a Conflict already_exists whose ExistingID is the stored cart.
+	Create(ctx context.Context, c *Cart, events []Event) (*Cart, error)
+	// Get returns the cart with this id, or a NotFound error.
+	Get(ctx context.Context, id string) (*Cart, error)
+	// GetByExternal returns the cart a storefront knows by this checkout id,
+	// or a NotFound error.
+	GetByExternal(ctx context.Context, source Source, externalID string) (*Cart, error)
+	// Update applies fn as OrderStore.Update does (conditional write, lost
+	// races retried, so fn must be pure; an error from fn is returned and
+	// nothing is written), with the events in the same transaction: two
+	// schedulers marking the same reminder cannot both send it.
+	Update(ctx context.Context, id string, fn CartUpdateFunc) (*Cart, error)
+	// Due returns one page of the carts whose NextReminderAt is at or before
+	// now, the most overdue first.
+	Due(ctx context.Context, now time.Time, page PageRequest) (Page[Cart], error)
+}
+
+// The helpers below give every OrderStore implementation the same
+// semantics for what it owns: defaults and checks of a new order, and the
+// apply step of an update.
+
+// CloneOrder returns a deep copy of o through its JSON encoding, which is the
+// stored form: a copy is exactly what a later read returns.
+func CloneOrder(o *Order) (*Order, error) {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return nil, fmt.Errorf("copy order %s: %w", o.ID, err)
+	}
+	var c Order
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("copy order %s: %w", o.ID, err)
+	}
+	return &c, nil
+}
+
+// MaxIDRunes bounds the ids that stores put in keys.
+const MaxIDRunes = 128
+
+// ValidID checks an id that a store puts in a key: 1 to MaxIDRunes runes of
+// valid UTF-8, without "#" (the key separator).
+func ValidID(op, what, id string) error {
+	if id == "" || strings.Contains(id, "#") || !utf8.ValidString(id) || utf8.RuneCountInString(id) > MaxIDRunes {
+		return E(op, Invalid, "invalid_id", fmt.Sprintf("%s must be 1 to %d characters of valid UTF-8 without '#'", what, MaxIDRunes))
+	}
+	return nil
+}
+
+// PrepareNewOrder is the first step of OrderStore.Create: it returns a copy
+// of in with a ULID for an empty ID, now for a zero CreatedAt, CreatedAt for
+// a zero UpdatedAt, times in UTC and Version 1, after checking it (both
+// statuses set, Validate). Seq and Number are the store's to assign.
+func PrepareNewOrder(op string, in *Order, now time.Time) (*Order, error) {
+	if in == nil {
+		return nil, E(op, Invalid, "missing_order", "no order to create")
+	}
+	if in.Payment.IsZero() || in.Fulfilment.IsZero() {
+		return nil, E(op, Invalid, "missing_status", "a new order needs a payment and a fulfilment status")
+	}
+	o, err := CloneOrder(in)
+	if err != nil {
+		return nil, Wrap(op, Invalid, "invalid_order", "the order cannot be encoded", err)
+	}
+	if o.ID == "" {
+		o.ID = ulid.Make().String()
+	}
+	if err := ValidID(op, "order id", o.ID); err != nil {
+		return nil, err
+	}
+	if o.CreatedAt.IsZero() {
+		o.CreatedAt = now
+	}
+	o.CreatedAt = o.CreatedAt.UTC()
+	if o.UpdatedAt.IsZero() {
+		o.UpdatedAt = o.CreatedAt
+	}
+	o.UpdatedAt = o.UpdatedAt.UTC()
+	o.Version = 1
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// RecordCreation calls opts.Record, if set, on a copy of the numbered order
+// (Record must not change what is stored) and dates undated rows at the
+// creation time.
+func RecordCreation(o *Order, opts CreateOptions) ([]Change, []Event, error) {
+	if opts.Record == nil {
+		return nil, nil, nil
+	}
+	c, err := CloneOrder(o)
+	if err != nil {
+		return nil, nil, err
+	}
+	changes, events, err := opts.Record(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range changes {
+		if changes[i].At.IsZero() {
+			changes[i].At = o.CreatedAt
+		}
+	}
+	return changes, events, nil
+}
+
+// ApplyUpdate is the apply step of OrderStore.Update: it runs fn on a copy
+// of cur and checks the result (no immutable field changed, Validate). It
+// reports whether anything is to be written: false when fn changed nothing
+// and returned no Change and no Event. The result has Version cur.Version+1,
+// UpdatedAt now unless fn moved it, and undated changes dated at UpdatedAt.
+func ApplyUpdate(op string, cur *Order, fn UpdateFunc, now time.Time) (*Order, []Change, []Event, bool, error) {
+	next, err := CloneOrder(cur)
+	if err != nil {
+		return nil, nil, nil, false, Wrap(op, Internal, "invalid_order", "the stored order cannot be copied", err)
+	}
+	changes, events, err := fn(next)
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	if err := checkImmutable(op, cur, next); err != nil {
+		return nil, nil, nil, false, err
+	}
+	next.Version = cur.Version // the version is the store's, whatever fn did
+	before, err := json.Marshal(cur)
+	if err != nil {
+		return nil, nil, nil, false, Wrap(op, Internal, "invalid_order", "the stored order cannot be encoded", err)
+	}
+	after, err := json.Marshal(next)
+	if err != nil {
+		return nil, nil, nil, false, Wrap(op, Invalid, "invalid_order", "the updated order cannot be encoded", err)
+	}
+	if bytes.Equal(before, after) && len(changes) == 0 && len(events) == 0 {
+		return nil, nil, nil, false, nil
+	}
+	if err := next.Validate(); err != nil {
+		return nil, nil, nil, false, err
+	}
+	if next.UpdatedAt.Equal(cur.UpdatedAt) {
+		next.UpdatedAt = now
+	}
+	next.UpdatedAt = next.UpdatedAt.UTC()
+	next.Version = cur.Version + 1
+	for i := range changes {
+		if changes[i].At.IsZero() {
+			changes[i].At = next.UpdatedAt
+		}
+	}
+	return next, changes, events, true, nil
+}
+
+// checkImmutable refuses an update that changes what identifies an order.
+func checkImmutable(op string, cur, next *Order) error {
+	field := ""
+	switch {
+	case next.ID != cur.ID:
+		field = "id"
+	case next.Seq != cur.Seq:
+		field = "seq"
+	case next.Number != cur.Number:
+		field = "number"
+	case next.Source != cur.Source:
+		field = "source"
+	case next.ExternalID != cur.ExternalID:
+		field = "externalId"
+	case !next.CreatedAt.Equal(cur.CreatedAt):
+		field = "createdAt"
+	default:
+		return nil
+	}
+	e := E(op, Invalid, "immutable_field", fmt.Sprintf("the order's %s cannot change", field))
+	e.Details = map[string]any{"field": field}
+	return e
+}
+
+// VersionMismatch is the PreconditionFailed error of an If-Match on an
+// order that is at another version.
+func VersionMismatch(op, id string, expected, actual int64) error {
+	e := E(op, PreconditionFailed, CodeVersionConflict, fmt.Sprintf("order %s is at version %d, not %d", id, actual, expected))
+	e.Details = map[string]any{"expectedVersion": expected, "version": actual}
+	return e
+}
+
+// CheckSKU refuses a SKU that a store cannot key.
+func CheckSKU(op, sku string) error {
+	if sku == "" || len(sku) > 512 || !utf8.ValidString(sku) {
+		return E(op, Invalid, "invalid_sku", "a SKU must be 1 to 512 bytes of valid UTF-8")
+	}
+	return nil
+}
+
+// CheckStockItem applies the rules a stored stock item follows: a threshold
+// that is not negative, and stock below zero only for a backordered item.
+func CheckStockItem(op string, si StockItem) error {
+	if err := CheckSKU(op, si.SKU); err != nil {
+		return err
+	}
+	if si.LowThreshold < 0 {
+		return E(op, Invalid, "invalid_threshold", "the low-stock threshold must not be negative")
+	}
+	if si.OnHand < 0 && !si.AllowBackorder {
+		return E(op, Invalid, "invalid_quantity", "only an item that allows backorders can be below zero")
+	}
+	if si.OnHand > MaxQuantity*1000 || si.OnHand < -MaxQuantity*1000 {
+		return E(op, Invalid, "invalid_quantity", "the stock level is out of range")
+	}
+	return nil
+}
+
+// MergeStockAdjustments checks adjustments and adds up those of the same
+// SKU, sorted by SKU; SKUs whose deltas cancel out are dropped. Every
+// StockStore refuses the same input with it.
+func MergeStockAdjustments(op string, adj []StockAdjustment) ([]StockAdjustment, error) {
+	sum := map[string]int64{}
+	for _, a := range adj {
+		if err := CheckSKU(op, a.SKU); err != nil {
+			return nil, err
+		}
+		if a.Delta == 0 || a.Delta > MaxQuantity || a.Delta < -MaxQuantity {
+			return nil, E(op, Invalid, "invalid_quantity",
+				fmt.Sprintf("an adjustment of %s must be between -%d and %d, and not zero", a.SKU, MaxQuantity, MaxQuantity))
+		}
+		sum[a.SKU] += a.Delta
+	}
+	if len(sum) == 0 || len(sum) > MaxStockAdjustments {
+		return nil, E(op, Invalid, "invalid_adjustments", fmt.Sprintf("an adjustment changes 1 to %d SKUs", MaxStockAdjustments))
+	}
+	out := make([]StockAdjustment, 0, len(sum))
+	for sku, d := range sum {
+		if d != 0 {
+			out = append(out, StockAdjustment{SKU: sku, Delta: d})
+		}
+	}
+	if len(out) == 0 {
+		return nil, E(op, Invalid, "invalid_adjustments", "the adjustments cancel out")
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].SKU < out[j].SKU })
+	return out, nil
+}

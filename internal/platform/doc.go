@@ -1,0 +1,15 @@
+// Package platform is what every Lambda's composition root needs before it can
+// wire the domain: typed settings read from the environment, the AWS SDK
+// configuration (with the two client options the local emulators need), the
+// JSON slog logger and a clock that tests can fix.
+//
+// A function's main.go reads its settings once at init, so a missing variable
+// stops the function with one message that names every missing variable:
+//
+//	env := platform.NewEnv(os.LookupEnv)
+//	cfg := platform.ReadConfig(env)
+//	queueURL := env.Required(platform.EnvNotificationsQueueURL)
+//	if err := env.Err(); err != nil {
+//		platform.FailInit(logger, "read settings", err)
+//	}
+package platform
