@@ -1,0 +1,356 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/ordersmith/ordersmith/internal/localaws"
+	"github.com/ordersmith/ordersmith/internal/localaws/localawstest"
+	"github.com/ordersmith/ordersmith/internal/samtemplate"
+)
+
+// Stage is the template stage the end-to-end suite provisions and serves.
+const Stage = "test"
+
+// System is the running local system under test.
+type System struct {
+	// BaseURL is the local HTTP API, e.g. http://127.0.0.1:39123.
+	BaseURL string
+	// AWS is the configuration of the local emulators.
+	AWS aws.Config
+	// Resources are the provisioned resources of stage "test": Refs maps a
+	// logical id to a table name, queue URL or bucket name.
+	Resources *localaws.Resources
+	// DynamoDB and SQS are clients for reading the emulators back.
+	DynamoDB *dynamodb.Client
+	SQS      *sqs.Client
+
+	root    string
+	bin     string
+	logPath string
+}
+
+// sys is started once by TestMain for the whole package.
+var sys *System
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	s, stop, err := start()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: cannot start the local system: %v\n", err)
+		return 1
+	}
+	sys = s
+	code := m.Run()
+	stop()
+	if code != 0 {
+		s.dumpLog(os.Stderr, 150)
+	}
+	return code
+}
+
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// start provisions stage "test", builds cmd/samlocal and runs `samlocal up`
+// on a free loopback port until it answers. It fails, never skips, when the
+// emulators are down: the README's test command starts them first.
+func start() (*System, func(), error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	root, err := repoRoot()
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := localaws.Config(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("local AWS config: %w", err)
+	}
+	tpl, err := samtemplate.ParseFile(filepath.Join(root, "template.yaml"))
+	if err != nil {
+		return nil, nil, err
+	}
+	base := &samtemplate.Context{Params: map[string]string{"Stage": Stage}, Region: localaws.Region, AccountID: localaws.AccountID, StackName: localaws.StackName}
+	res, err := localaws.Provision(ctx, cfg, tpl, base)
+	if err != nil {
+		return nil, nil, fmt.Errorf("provision stage %s (is the stack up? `make stack-up`): %w", Stage, err)
+	}
+	dir, err := os.MkdirTemp("", "e2e-samlocal-")
+	if err != nil {
+		return nil, nil, err
+	}
+	bin := filepath.Join(dir, "samlocal")
+	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/samlocal")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		return nil, nil, fmt.Errorf("build samlocal: %v\n%s", err, out)
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, nil, err
+	}
+	s := &System{
+		BaseURL:   "http://" + addr,
+		AWS:       cfg,
+		Resources: res,
+		DynamoDB:  localaws.NewClients(cfg).DynamoDB,
+		SQS:       localaws.NewClients(cfg).SQS,
+		root:      root,
+		bin:       bin,
+		logPath:   filepath.Join(dir, "samlocal.log"),
+	}
+	logf, err := os.Create(s.logPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.Command(bin, "up", "--addr", addr, "--param", "Stage="+Stage)
+	cmd.Dir = root
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, fmt.Errorf("start samlocal: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)
+		select {
+		case <-exited:
+		case <-time.After(30 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+		_ = logf.Close()
+	}
+	// samlocal builds every function before it listens: allow for a cold
+	// Go build cache on a fresh machine.
+	deadline := time.Now().Add(8 * time.Minute)
+	for {
+		select {
+		case err := <-exited:
+			s.dumpLog(os.Stderr, 80)
+			return nil, nil, fmt.Errorf("samlocal exited before answering: %v", err)
+		default:
+		}
+		resp, err := http.Get(s.BaseURL + "/_local/schedules")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s, stop, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			stop()
+			s.dumpLog(os.Stderr, 80)
+			return nil, nil, errors.New("samlocal did not answer within 8 minutes")
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func (s *System) dumpLog(w io.Writer, lines int) {
+	b, err := os.ReadFile(s.logPath)
+	if err != nil {
+		return
+	}
+	all := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	fmt.Fprintf(w, "--- last %d lines of samlocal's log (%s) ---\n%s\n", len(all), s.logPath, strings.Join(all, "\n"))
+}
+
+// Ref returns the physical name (table name, queue URL, bucket name) of a
+// logical id of the template in stage "test".
+func (s *System) Ref(t testing.TB, logicalID string) string {
+	t.Helper()
+	v, ok := s.Resources.Refs[logicalID]
+	if !ok {
+		t.Fatalf("no provisioned resource %s in stage %s", logicalID, Stage)
+	}
+	return v
+}
+
+// Token mints a dev token the local JWT authorizer accepts, for subject sub
+// with the given scopes (none: a valid token without scopes).
+func (s *System) Token(t testing.TB, sub string, scopes ...string) string {
+	t.Helper()
+	cmd := exec.Command(s.bin, "token", "--sub", sub, "--scope", strings.Join(scopes, " "))
+	cmd.Dir = s.root
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("samlocal token: %v", err)
+	}
+	return strings.TrimSpace(lastLine(string(out)))
+}
+
+func lastLine(s string) string {
+	var last string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			last = l
+		}
+	}
+	return last
+}
+
+// Response is what the API answered.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v, failing the test on error.
+func (r *Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode response %d %s: %v", r.Status, r.Body, err)
+	}
+}
+
+// ErrorCode returns the machine-readable code of an error body, or "".
+func (r *Response) ErrorCode() string {
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal(r.Body, &e)
+	return e.Error.Code
+}
+
+// Do sends a request to the local API. token may be empty; headers are
+// added as given.
+func (s *System) Do(t testing.TB, method, path, token string, body []byte, headers map[string]string) *Response {
+	t.Helper()
+	req, err := http.NewRequest(method, s.BaseURL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("new request: %v", err)
+	}
+	if body != nil && req.Header.Get("Content-Type") == "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read %s %s: %v", method, path, err)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// Invoke runs a function of the template once with an event through the
+// local Invoke API (what `sam local start-lambda` offers) and returns its
+// raw result and whether the function reported an error.
+func (s *System) Invoke(t testing.TB, functionLogicalID string, event []byte) (result []byte, functionError bool) {
+	t.Helper()
+	resp, err := http.Post(s.BaseURL+"/2015-03-31/functions/"+functionLogicalID+"/invocations", "application/json", bytes.NewReader(event))
+	if err != nil {
+		t.Fatalf("invoke %s: %v", functionLogicalID, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("invoke %s: HTTP %d %s", functionLogicalID, resp.StatusCode, b)
+	}
+	return b, resp.Header.Get("X-Amz-Function-Error") != ""
+}
+
+// RunSchedule fires a scheduled event of the template now
+// ("<FunctionLogicalId>" or "<FunctionLogicalId>.<EventName>").
+func (s *System) RunSchedule(t testing.TB, id string) {
+	t.Helper()
+	resp, err := http.Post(s.BaseURL+"/_local/schedules/"+id+"/run", "application/json", nil)
+	if err != nil {
+		t.Fatalf("run schedule %s: %v", id, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("run schedule %s: HTTP %d %s", id, resp.StatusCode, b)
+	}
+}
+
+// WaitForEmails waits until n e-mails were sent to addr (read back from the
+// mail sink) and returns them; it fails the test after timeout.
+func (s *System) WaitForEmails(t testing.TB, addr string, n int, timeout time.Duration) []localawstest.Email {
+	t.Helper()
+	return localawstest.WaitForEmails(t, addr, n, timeout)
+}
+
+// EmailsTo returns the e-mails sent to addr so far.
+func (s *System) EmailsTo(t testing.TB, addr string) []localawstest.Email {
+	t.Helper()
+	ms, err := localawstest.SentEmailsTo(context.Background(), addr)
+	if err != nil {
+		t.Fatalf("read the mail sink: %v", err)
+	}
+	return ms
+}
+
+// Eventually polls cond every 100 ms until it returns true or timeout passes.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
