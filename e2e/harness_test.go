@@ -25,6 +25,7 @@ import (
 	"github.com/ordersmith/ordersmith/internal/localaws"
 	"github.com/ordersmith/ordersmith/internal/localaws/localawstest"
 	"github.com/ordersmith/ordersmith/internal/samtemplate"
+	"github.com/ordersmith/ordersmith/internal/webhook/ecwidstub"
 )
 
 // Stage is the template stage the end-to-end suite provisions and serves.
@@ -39,6 +40,10 @@ type System struct {
 	// Resources are the provisioned resources of stage "test": Refs maps a
 	// logical id to a table name, queue URL or bucket name.
 	Resources *localaws.Resources
+	// Ecwid is the local stand-in of Ecwid's REST API the intake fetches
+	// orders from (Ecwid webhooks name an order, they do not carry it). It
+	// serves internal/webhook/testdata/ecwid/orders; tests may Add more.
+	Ecwid *ecwidstub.Server
 	// DynamoDB and SQS are clients for reading the emulators back.
 	DynamoDB *dynamodb.Client
 	SQS      *sqs.Client
@@ -124,7 +129,18 @@ func start() (*System, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	ecwid := ecwidstub.New(localaws.LocalEcwidToken)
+	if err := ecwid.LoadDir(filepath.Join(root, "internal", "webhook", "testdata", "ecwid", "orders")); err != nil {
+		return nil, nil, fmt.Errorf("load the Ecwid stand-in: %w", err)
+	}
+	ecwidLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	ecwidSrv := &http.Server{Handler: ecwid, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = ecwidSrv.Serve(ecwidLn) }()
 	s := &System{
+		Ecwid:     ecwid,
 		BaseURL:   "http://" + addr,
 		AWS:       cfg,
 		Resources: res,
@@ -138,7 +154,11 @@ func start() (*System, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cmd := exec.Command(bin, "up", "--addr", addr, "--param", "Stage="+Stage)
+	args := []string{"up", "--addr", addr, "--param", "Stage=" + Stage}
+	if _, ok := tpl.Parameters["EcwidApiBaseUrl"]; ok {
+		args = append(args, "--param", "EcwidApiBaseUrl=http://"+ecwidLn.Addr().String())
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = root
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -156,6 +176,7 @@ func start() (*System, func(), error) {
 			<-exited
 		}
 		_ = logf.Close()
+		_ = ecwidSrv.Close()
 	}
 	// samlocal builds every function before it listens: allow for a cold
 	// Go build cache on a fresh machine.
