@@ -46,7 +46,7 @@ func (s *stack) services() []service {
 			marker: "software.amazon.dynamodb.services.local.main.ServerRunner",
 			// -Xmx: the JVM would otherwise size its heap from the machine's
 			// memory; in-memory test tables need far less.
-			argv: []string{"java", "-Xmx1g", "-Djava.library.path=" + lib, "-cp", filepath.Join(lib, "*"),
+			argv: []string{"java", "-Xmx2g", "-Djava.library.path=" + lib, "-cp", filepath.Join(lib, "*"),
 				"software.amazon.dynamodb.services.local.main.ServerRunner", "-inMemory", "-sharedDb", "-port", strconv.Itoa(s.ddbPort)},
 			healthy: func(ctx context.Context) error {
 				ctx, cancel := context.WithTimeout(ctx, healthTimeout)

@@ -272,15 +272,12 @@ type prepared struct {
 	warnings []string
 }
 
-// prepareStorefrontOrder normalises a delivered order, reconciles its totals,
-// applies a cancellation and the seed rules, and converts its total. It
-// writes nothing.
-func (s *Intake) prepareStorefrontOrder(ctx context.Context, in Inbound, set Settings, now time.Time) (*prepared, error) {
+// checkStorefrontOrder normalises a delivered order, reconciles its totals
+// with the storefront's and applies a cancellation: everything that can
+// refuse the delivery, before anything is written or even read.
+func checkStorefrontOrder(in Inbound, now time.Time) (*prepared, error) {
 	const op = "order.Intake.Receive"
-	o, err := CloneOrder(in.Order)
-	if err != nil {
-		return nil, Wrap(op, Invalid, "invalid_order", "the order cannot be read", err)
-	}
+	o := copyInput(in.Order)
 	if o.Source != in.Source {
 		return nil, E(op, Invalid, "source_mismatch", fmt.Sprintf("a %s delivery carries a %s order", in.Source, o.Source))
 	}
@@ -292,27 +289,43 @@ func (s *Intake) prepareStorefrontOrder(ctx context.Context, in Inbound, set Set
 		return nil, err
 	}
 	p := &prepared{o: o}
-	actor, via := StorefrontActor(in.Source), ViaWebhook(in.Source)
 	if in.Cancelled {
 		rows, _, err := o.Cancel(now)
 		switch {
 		case err == nil:
-			p.rows = append(p.rows, Stamp(rows, actor, via)...)
+			p.rows = append(p.rows, stampStorefront(rows, in.Source)...)
 		case IsKind(err, Conflict):
 			p.warnings = append(p.warnings, "cancellation not applied: "+errorMessage(err))
 		default:
 			return nil, err
 		}
 	}
-	rules, err := ApplySeedRules(o, set, now)
+	return p, nil
+}
+
+// completeOrder applies the shop's seed rules to a checked order and
+// converts its total into the company currency.
+func (s *Intake) completeOrder(ctx context.Context, p *prepared, set Settings, now time.Time) error {
+	rules, err := ApplySeedRules(p.o, set, now)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.rows = append(p.rows, Stamp(rules, SystemActor(IntakeActorJob), ViaRule)...)
-	if _, err := s.convert(ctx, o, set); err != nil {
-		return nil, err
-	}
-	return p, nil
+	_, err = s.convert(ctx, p.o, set)
+	return err
+}
+
+// copyInput copies an order given as input, so that the caller's stays as
+// it was. It is not CloneOrder: a JSON round trip would refuse the zero
+// statuses of a new order and would silently repair invalid UTF-8, which
+// Validate must see and refuse.
+func copyInput(in *Order) *Order {
+	o := *in
+	o.Lines = slices.Clone(in.Lines)
+	o.Discounts = slices.Clone(in.Discounts)
+	o.ShippingLines = slices.Clone(in.ShippingLines)
+	o.Tracking = slices.Clone(in.Tracking)
+	return &o
 }
 
 // resetOwnFields clears what the intake assigns, whatever the input said.
@@ -327,16 +340,13 @@ func resetOwnFields(o *Order) {
 // receiveOrder is Receive for an order delivery.
 func (s *Intake) receiveOrder(ctx context.Context, in Inbound) (IntakeResult, error) {
 	now := s.now()
-	set, err := s.shopSettings(ctx)
-	if err != nil {
-		return IntakeResult{}, err
-	}
-	p, err := s.prepareStorefrontOrder(ctx, in, set, now)
+	p, err := checkStorefrontOrder(in, now)
 	if err != nil {
 		return IntakeResult{}, err
 	}
 
-	// Everything is checked: from here on, writes.
+	// Everything is checked: from here on, writes. The claim comes first,
+	// so that a retry of a delivery already handled costs that one request.
 	scope := webhookScopePrefix + string(in.Source)
 	held, err := s.deps.Idempotency.Begin(ctx, scope, in.DeliveryID, in.Fingerprint, s.cfg.ClaimLock)
 	if err != nil {
@@ -350,6 +360,16 @@ func (s *Intake) receiveOrder(ctx context.Context, in Inbound) (IntakeResult, er
 	// the order, and the other learns its id. Only the claimer completes
 	// the record, so that the two never fight over it.
 	owned := held == nil
+	set, err := s.shopSettings(ctx)
+	if err == nil {
+		err = s.completeOrder(ctx, p, set, now)
+	}
+	if err != nil {
+		if owned {
+			s.release(ctx, scope, in.DeliveryID)
+		}
+		return IntakeResult{}, err
+	}
 	o := p.o
 	o.ID = ulid.Make().String()
 	opts := CreateOptions{
@@ -615,10 +635,7 @@ func (s *Intake) CreateManual(ctx context.Context, m ManualOrder) (IntakeResult,
 	if err != nil {
 		return IntakeResult{}, err
 	}
-	o, err := CloneOrder(m.Order)
-	if err != nil {
-		return IntakeResult{}, Wrap(op, Invalid, "invalid_order", "the order cannot be read", err)
-	}
+	o := copyInput(m.Order)
 	comment := o.InternalComment
 	resetOwnFields(o)
 	o.InternalComment = comment

@@ -46,7 +46,9 @@ const CodeNextNumberTooLow = "next_number_too_low"
 
 // UpdateSettings replaces the settings if they are still at expectedVersion
 // (otherwise a PreconditionFailed error) and returns them with their new
-// version. Numbering.Next may only be raised: a lower number is a Conflict
+// version. A negative expectedVersion asks for no precondition: the write is
+// then conditional on the version just read, so a concurrent change is still
+// refused rather than overwritten. Numbering.Next may only be raised: a lower number is a Conflict
 // next_number_too_low whose Details give the minimum; zero keeps the current
 // one. A raise is applied before the settings are saved, so a retry after a
 // failed save finds it done and goes on.
@@ -55,6 +57,9 @@ func (a *SettingsAdmin) UpdateSettings(ctx context.Context, s Settings, expected
 	cur, version, err := a.Settings(ctx)
 	if err != nil {
 		return Settings{}, 0, err
+	}
+	if expectedVersion < 0 {
+		expectedVersion = version
 	}
 	if version != expectedVersion {
 		e := E(op, PreconditionFailed, CodeVersionConflict, fmt.Sprintf("the settings are at version %d, not %d", version, expectedVersion))

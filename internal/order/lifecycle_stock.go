@@ -52,7 +52,7 @@ func StockMovesFor(e Event, p LifecyclePayload) (move StockMove, lines []Restock
 			return "", nil, false
 		}
 		return StockRestore, p.Restock, true
-	case OrderStatusChanged, OrderDelivered, OrderShipped, OrderUpdated:
+	case OrderStatusChanged, OrderDelivered, OrderShipped:
 		for _, c := range p.Changes {
 			returned := c.Field == FieldFulfilmentStatus && c.To == Returned.String() && heldPayment(p.PaymentStatus)
 			unpaid := c.Field == FieldPaymentStatus && c.From == Paid.String() && c.To == AwaitingPayment.String() &&

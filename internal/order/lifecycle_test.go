@@ -258,7 +258,9 @@ func TestLifecycleActions(t *testing.T) {
 			},
 			order.PaymentCancelled, order.WillNotDeliver, []order.EventType{order.OrderCancelled}, ""},
 		{"comment", order.Paid, order.Processing,
-			func(f lcFixture, id string) (*order.Order, error) { return f.svc.SetComment(ctx, lcCmd(id), "appeler avant") },
+			func(f lcFixture, id string) (*order.Order, error) {
+				return f.svc.SetComment(ctx, lcCmd(id), "appeler avant")
+			},
 			order.Paid, order.Processing, []order.EventType{order.OrderUpdated}, ""},
 		{"tracking on an unshipped status is refused", order.Paid, order.Processing,
 			func(f lcFixture, id string) (*order.Order, error) {

@@ -29,9 +29,10 @@ type OrderStore interface {
 	// result of opts are written in the same transaction.
 	//
 	// An order whose (Source, ExternalID) or ID is already stored writes
-	// nothing and returns a Conflict error with code already_exists whose
-	// ExistingID is the stored order's id. An order that fails
-	// Validate is an Invalid error.
+	// nothing and returns a Conflict error with code already_exists, for
+	// which ExistingID returns the stored order's id. An order that fails
+	// Validate is an Invalid error. Too many concurrent creations (the
+	// number counter is one item) end in a Transient error, safe to retry.
 	Create(ctx context.Context, o *Order, opts CreateOptions) (*Order, error)
 
 	// Get returns the order with this id, or a NotFound error.

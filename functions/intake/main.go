@@ -1,0 +1,66 @@
+// Command intake is IntakeFunction: storefront webhooks (POST
+// /webhooks/{source}) and staff's manual orders (POST /orders) into the
+// order store. It only wires: the clients are built once per cold start and
+// shared by every invocation.
+package main
+
+import (
+	"context"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/ordersmith/ordersmith/internal/apihttp"
+	"github.com/ordersmith/ordersmith/internal/dynamo"
+	"github.com/ordersmith/ordersmith/internal/intake"
+	"github.com/ordersmith/ordersmith/internal/intake/ssmsecrets"
+	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/platform"
+	"github.com/ordersmith/ordersmith/internal/webhook"
+)
+
+// Environment of the function, besides platform's shared variables.
+const (
+	envEcwidBaseURL    = "ECWID_API_BASE_URL"   // the Ecwid REST API root, without the store id
+	envEcwidCurrency   = "ECWID_STORE_CURRENCY" // the Ecwid store's currency
+	envSecretsMaxAge   = "SECRETS_MAX_AGE"      // how long read secrets are reused, e.g. "1m"
+	envSettingsMaxAge  = "SETTINGS_MAX_AGE"     // how long shop settings and rates are reused
+	ecwidTokenParamKey = "ecwid/api-token"      // under SECRETS_PREFIX
+)
+
+func main() {
+	log := platform.Logger()
+	ctx := context.Background()
+	env := platform.NewEnv(os.LookupEnv)
+	cfg := platform.ReadConfig(env)
+	ecwidBase := env.Optional(envEcwidBaseURL, webhook.DefaultEcwidBaseURL)
+	ecwidCurrency := env.Optional(envEcwidCurrency, order.EUR.Code())
+	secretsMaxAge := env.Duration(envSecretsMaxAge, ssmsecrets.DefaultMaxAge)
+	settingsMaxAge := env.Duration(envSettingsMaxAge, order.DefaultIntakeCacheMaxAge)
+	if err := env.Err(); err != nil {
+		platform.FailInit(log, "read configuration", err)
+	}
+	awsCfg, err := platform.AWSConfig(ctx)
+	if err != nil {
+		platform.FailInit(log, "load AWS configuration", err)
+	}
+
+	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
+	svc, err := order.NewIntake(order.IntakeDeps{
+		Orders: store, Idempotency: store.Idempotency(), Settings: store.Settings(), Rates: store.Rates(), Carts: store.Carts(),
+	}, order.IntakeConfig{Now: platform.SystemClock, CacheMaxAge: settingsMaxAge})
+	if err != nil {
+		platform.FailInit(log, "build the intake", err)
+	}
+	secrets := ssmsecrets.New(ssm.NewFromConfig(awsCfg), cfg.SecretsPrefix, ssmsecrets.WithMaxAge(secretsMaxAge))
+	token := func(ctx context.Context) (string, error) { return secrets.Parameter(ctx, ecwidTokenParamKey) }
+	deps := webhook.Deps{
+		Secrets: secrets,
+		Ecwid:   intake.NewEcwid(token, ecwidBase, ecwidCurrency, nil),
+		Now:     time.Now,
+	}
+	lambda.Start(intake.New(svc, deps).Router(apihttp.WithLogger(log)).Serve)
+}

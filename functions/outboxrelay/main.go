@@ -1,0 +1,34 @@
+// Command outboxrelay is OutboxRelayFunction: it publishes the outbox
+// events of the OrdersTable stream to every queue of EVENT_QUEUE_URLS. It
+// only wires.
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/ordersmith/ordersmith/internal/outbox"
+	"github.com/ordersmith/ordersmith/internal/platform"
+)
+
+func main() {
+	log := platform.Logger()
+	ctx := context.Background()
+	queues := outbox.ParseQueueURLs(os.Getenv(outbox.EnvQueueURLs))
+	if len(queues) == 0 {
+		platform.FailInit(log, "read configuration", errors.New(outbox.EnvQueueURLs+" lists no queue"))
+	}
+	awsCfg, err := platform.AWSConfig(ctx)
+	if err != nil {
+		platform.FailInit(log, "load AWS configuration", err)
+	}
+	relay, err := outbox.New(sqs.NewFromConfig(awsCfg), queues, log)
+	if err != nil {
+		platform.FailInit(log, "build the relay", err)
+	}
+	lambda.Start(relay.Handle)
+}

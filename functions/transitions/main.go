@@ -1,0 +1,32 @@
+// Command transitions is the admin API Lambda: order reads, payment and
+// fulfilment transitions, the order page's actions, history and stock
+// counts (internal/adminapi over order.Lifecycle and the DynamoDB store).
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/ordersmith/ordersmith/internal/adminapi"
+	"github.com/ordersmith/ordersmith/internal/apihttp"
+	"github.com/ordersmith/ordersmith/internal/dynamo"
+	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/platform"
+)
+
+func main() {
+	logger := platform.Logger()
+	cfg, err := platform.LoadConfig()
+	if err != nil {
+		platform.FailInit(logger, "read settings", err)
+	}
+	awsCfg, err := platform.AWSConfig(context.Background())
+	if err != nil {
+		platform.FailInit(logger, "load AWS config", err)
+	}
+	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
+	svc := order.NewLifecycle(order.LifecycleDeps{Orders: store, Settings: store.Settings(), Stock: store.Stock(), Now: platform.SystemClock})
+	lambda.Start(adminapi.WithDeadlineMargin(adminapi.New(svc).Router(apihttp.WithLogger(logger)).Serve))
+}

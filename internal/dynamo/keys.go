@@ -1,0 +1,111 @@
+package dynamo
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Attribute names of the table's key schema and of the TTL.
+const (
+	attrPK     = "PK"
+	attrSK     = "SK"
+	attrGSI1PK = "GSI1PK"
+	attrGSI1SK = "GSI1SK"
+	attrGSI2PK = "GSI2PK"
+	attrGSI2SK = "GSI2SK"
+	attrGSI3PK = "GSI3PK"
+	attrGSI3SK = "GSI3SK"
+	attrGSI4PK = "GSI4PK"
+	attrGSI4SK = "GSI4SK"
+	attrTTL    = "ttl"
+)
+
+// Index names, as template.yaml declares them.
+const (
+	indexGSI1 = "GSI1"
+	indexGSI2 = "GSI2"
+	indexGSI3 = "GSI3"
+	indexGSI4 = "GSI4"
+)
+
+// Constant sort keys of the singleton items.
+const (
+	skOrder    = "ORDER"
+	skOrderNum = "ORDERNUM"
+	skExt      = "EXT"
+	skCounter  = "COUNTER"
+	skIdem     = "IDEM"
+	skOutbox   = "OUTBOX"
+	skCustomer = "CUSTOMER"
+	skShop     = "SHOP"
+	skStock    = "STOCK"
+	skCart     = "CART"
+
+	pkSettings     = "SETTINGS"
+	pkOrderCounter = "COUNTER#order-number"
+	pkRemind       = "REMIND"
+
+	prefixLine = "LINE#"
+	prefixHist = "HIST#"
+)
+
+// sortableTime is RFC 3339 in UTC with a fixed nine-digit fraction. Plain
+// RFC3339Nano trims trailing zeros, which breaks lexicographic order
+// ("…05Z" sorts after "…05.1Z"); a fixed width keeps string order equal to
+// time order, which every sort key built from a time relies on.
+const sortableTime = "2006-01-02T15:04:05.000000000Z"
+
+// fmtTime formats t as a sort-key time.
+func fmtTime(t time.Time) string { return t.UTC().Format(sortableTime) }
+
+// parseTime reads a time written by fmtTime (or any RFC 3339 time).
+func parseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("parse time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// monthOf is the GSI1 time bucket of an order: its creation month in UTC.
+func monthOf(t time.Time) string { return t.UTC().Format("2006-01") }
+
+func orderPK(id string) string        { return "ORDER#" + id }
+func orderNumPK(number string) string { return "ORDERNUM#" + number }
+func extPK(source, externalID string) string {
+	return "EXT#" + source + "#" + externalID
+}
+func idemPK(scope, key string) string   { return "IDEM#" + scope + "#" + key }
+func outboxPK(eventID string) string    { return "OUTBOX#" + eventID }
+func customerPK(email string) string    { return "CUSTOMER#" + normEmail(email) }
+func fxPK(currency string) string       { return "FX#" + currency }
+func stockPK(sku string) string         { return "STOCK#" + sku }
+func cartPK(id string) string           { return "CART#" + id }
+func ordersMonthPK(month string) string { return "ORDERS#" + month }
+func paymentPK(status string) string    { return "PAY#" + status }
+func fulfilmentPK(status string) string { return "FUL#" + status }
+func emailPK(email string) string       { return "EMAIL#" + normEmail(email) }
+func skuPK(sku string) string           { return "SKU#" + sku }
+func lineSK(i int) string               { return fmt.Sprintf("%s%03d", prefixLine, i) }
+func orderTimeSK(created time.Time, id string) string {
+	return fmtTime(created) + "#" + id
+}
+
+// histSK orders history rows by time, then by the order version that wrote
+// them, then by their rank in that write: unique without a counter, and
+// stable when two changes share a timestamp.
+func histSK(at time.Time, version int64, i int) string {
+	return fmt.Sprintf("%s%s#%010d#%03d", prefixHist, fmtTime(at), version, i)
+}
+
+// remindSK orders due cart reminders by due time.
+func remindSK(due time.Time, id string) string { return fmtTime(due) + "#" + id }
+
+// normEmail is the customer key: e-mail addresses are compared
+// case-insensitively (the local part is case-sensitive in theory, never in
+// practice at the shops' providers).
+func normEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }

@@ -1,0 +1,67 @@
+package dynamo
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ordersmith/ordersmith/internal/order"
+)
+
+// OutboxRetention is how long an outbox item stays in the table (its TTL).
+// The stream relay publishes it on INSERT; the item itself is only kept for
+// inspection and replays.
+const OutboxRetention = 7 * 24 * time.Hour
+
+// outboxItem is an event waiting in the outbox: the whole event as JSON in
+// "data", with its type and order beside it for readers of the raw table.
+func outboxItem(orderID string, e order.Event, now time.Time) (item, error) {
+	if e.OrderID == "" && e.CartID == "" {
+		e.OrderID = orderID
+	}
+	if order.ValidID("dynamo.outbox", "event id", e.ID) != nil {
+		return nil, order.E("dynamo.outbox", order.Internal, "invalid_event", fmt.Sprintf("event %q of order %s has no valid id", e.ID, orderID))
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return nil, fmt.Errorf("encode event %s: %w", e.ID, err)
+	}
+	it := item{
+		attrPK:      str(outboxPK(e.ID)),
+		attrSK:      str(skOutbox),
+		attrType:    str(typeOutbox),
+		"eventType": str(string(e.Type)),
+		"at":        str(fmtTime(e.At)),
+		attrData:    str(string(data)),
+		attrTTL:     num(now.Add(OutboxRetention).Unix()),
+	}
+	if e.OrderID != "" {
+		it[attrOrderID] = str(e.OrderID)
+	}
+	if e.CartID != "" {
+		it["cartId"] = str(e.CartID)
+	}
+	return it, nil
+}
+
+// OutboxEvent reads the event out of a DynamoDB stream image (the NewImage
+// of an INSERT). It returns false for an image that is not an outbox item,
+// so that the relay can skip the table's other writes.
+func OutboxEvent(image map[string]events.DynamoDBAttributeValue) (order.Event, bool, error) {
+	pk, ok := image[attrPK]
+	if !ok || pk.DataType() != events.DataTypeString || !strings.HasPrefix(pk.String(), "OUTBOX#") {
+		return order.Event{}, false, nil
+	}
+	data, ok := image[attrData]
+	if !ok || data.DataType() != events.DataTypeString {
+		return order.Event{}, true, fmt.Errorf("outbox item %s has no data", pk.String())
+	}
+	var e order.Event
+	if err := json.Unmarshal([]byte(data.String()), &e); err != nil {
+		return order.Event{}, true, fmt.Errorf("decode outbox item %s: %w", pk.String(), err)
+	}
+	return e, true, nil
+}

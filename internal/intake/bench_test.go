@@ -1,0 +1,129 @@
+package intake_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/ordersmith/ordersmith/internal/order"
+)
+
+// The intake's request budget (docs/INTAKE.md): a new order is the claim
+// and the transaction; a retry of a delivery already handled is the claim
+// alone, answered from the record.
+const (
+	budgetNewOrder  = 2
+	budgetDuplicate = 1
+)
+
+// median returns the median duration in milliseconds.
+func median(d []time.Duration) float64 {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return float64(s[len(s)/2]) / float64(time.Millisecond)
+}
+
+// BenchmarkWebhookIntake drives the whole webhook handler (signature,
+// decoding, totals, claim, transaction) of a warm instance against
+// DynamoDB Local, with a new Shopify order per iteration, then delivers
+// each of them again. It reports the DynamoDB requests per new order and
+// per duplicate delivery (counted by SDK middleware, the SDK's own retries
+// included), the capacity units per new order, and the handler's median
+// latency over the median of a bare PutItem of the same order record on
+// the same table in the same run: the ratio is what the intake costs over
+// one write, whatever the machine.
+func BenchmarkWebhookIntake(b *testing.B) {
+	e := newDynEnv(b)
+	// A warm instance reads the shop settings once per CacheMaxAge (30 s by
+	// default): one BatchGetItem per instance every 30 s, whatever the
+	// traffic, which DynamoDB Local's pace would mix into a long run. The
+	// benchmark measures the steady state between two refreshes.
+	r, st := e.instanceWith(b, order.IntakeConfig{CacheMaxAge: time.Hour})
+	// Warm up as a warm Lambda is: settings read, order counter learned.
+	warm := serve(b, r, shopifyDelivery(b, 1))
+	if warm.Status != http.StatusCreated {
+		b.Fatalf("warm-up: %d %s", warm.Status, warm.Raw)
+	}
+	deliveries := make([]events.APIGatewayV2HTTPRequest, b.N)
+	for i := range deliveries {
+		deliveries[i] = shopifyDelivery(b, int64(9_000_000+i))
+	}
+
+	e.counter.Reset()
+	e.meter.Reset()
+	latencies := make([]time.Duration, 0, b.N)
+	maxRequests := int64(0)
+	b.ResetTimer()
+	for i := range b.N {
+		before := e.counter.Total()
+		start := time.Now()
+		resp := serve(b, r, deliveries[i])
+		latencies = append(latencies, time.Since(start))
+		if resp.Status != http.StatusCreated {
+			b.Fatalf("order %d: %d %s", i, resp.Status, resp.Raw)
+		}
+		maxRequests = max(maxRequests, e.counter.Total()-before)
+	}
+	b.StopTimer()
+	newRequests := float64(e.counter.Total()) / float64(b.N)
+	units := e.meter.Units() / float64(b.N)
+
+	e.counter.Reset()
+	for i := range b.N {
+		resp := serve(b, r, deliveries[i])
+		if resp.Status != http.StatusOK {
+			b.Fatalf("duplicate %d: %d %s", i, resp.Status, resp.Raw)
+		}
+	}
+	dupRequests := float64(e.counter.Total()) / float64(b.N)
+
+	// A bare PutItem of the first order's record, on the same table.
+	first, err := st.GetByExternal(context.Background(), "shopify", "9000000")
+	if err != nil {
+		b.Fatalf("read back: %v", err)
+	}
+	raw, err := e.db.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(e.table), Key: map[string]types.AttributeValue{
+		"PK": &types.AttributeValueMemberS{Value: "ORDER#" + first.ID}, "SK": &types.AttributeValueMemberS{Value: "ORDER"}}})
+	if err != nil || len(raw.Item) == 0 {
+		b.Fatalf("raw order item: %v", err)
+	}
+	puts := make([]time.Duration, 0, b.N)
+	for i := range max(b.N, 20) {
+		it := make(map[string]types.AttributeValue, len(raw.Item))
+		for k, v := range raw.Item {
+			it[k] = v
+		}
+		it["PK"] = &types.AttributeValueMemberS{Value: fmt.Sprintf("BENCHPUT#%d", i)}
+		start := time.Now()
+		if _, err := e.db.PutItem(context.Background(), &dynamodb.PutItemInput{TableName: aws.String(e.table), Item: it}); err != nil {
+			b.Fatalf("put: %v", err)
+		}
+		puts = append(puts, time.Since(start))
+	}
+
+	handlerP50, putP50 := median(latencies), median(puts)
+	b.ReportMetric(newRequests, "requests/order")
+	b.ReportMetric(float64(maxRequests), "max-requests/order")
+	b.ReportMetric(dupRequests, "requests/duplicate")
+	b.ReportMetric(units, "CU/order")
+	b.ReportMetric(handlerP50, "p50-ms")
+	b.ReportMetric(putP50, "put-p50-ms")
+	b.ReportMetric(handlerP50/putP50, "p50/put-p50")
+	if newRequests > budgetNewOrder {
+		b.Errorf("%.2f DynamoDB requests per new order, over the budget of %d", newRequests, budgetNewOrder)
+	}
+	if dupRequests > budgetDuplicate {
+		b.Errorf("%.2f DynamoDB requests per duplicate delivery, over the budget of %d", dupRequests, budgetDuplicate)
+	}
+}

@@ -1,0 +1,82 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ordersmith/ordersmith/internal/order"
+)
+
+// Stock is the in-memory order.StockStore.
+type Stock struct{ s *Store }
+
+var _ order.StockStore = (*Stock)(nil)
+
+// Stock returns the stock view of the store.
+func (s *Store) Stock() *Stock { return &Stock{s: s} }
+
+// Get implements order.StockStore.
+func (st *Stock) Get(ctx context.Context, sku string) (order.StockItem, error) {
+	const op = "memstore.Stock.Get"
+	if err := order.CheckSKU(op, sku); err != nil {
+		return order.StockItem{}, err
+	}
+	st.s.mu.Lock()
+	defer st.s.mu.Unlock()
+	si, ok := st.s.stock[sku]
+	if !ok {
+		return order.StockItem{}, order.E(op, order.NotFound, order.CodeNotFound, fmt.Sprintf("stock item %q not found", sku))
+	}
+	return si, nil
+}
+
+// Put implements order.StockStore.
+func (st *Stock) Put(ctx context.Context, si order.StockItem) error {
+	if err := order.CheckStockItem("memstore.Stock.Put", si); err != nil {
+		return err
+	}
+	st.s.mu.Lock()
+	defer st.s.mu.Unlock()
+	st.s.stock[si.SKU] = si
+	return nil
+}
+
+// Adjust implements order.StockStore: every check first, then every change.
+func (st *Stock) Adjust(ctx context.Context, token string, adj []order.StockAdjustment) (bool, error) {
+	const op = "memstore.Stock.Adjust"
+	merged, err := order.MergeStockAdjustments(op, adj)
+	if err != nil {
+		return false, err
+	}
+	if token != "" {
+		if err := order.ValidID(op, "adjustment token", token); err != nil {
+			return false, err
+		}
+	}
+	st.s.mu.Lock()
+	defer st.s.mu.Unlock()
+	if token != "" && st.s.stockTokens[token] {
+		return false, nil
+	}
+	for _, a := range merged {
+		si, ok := st.s.stock[a.SKU]
+		if !ok {
+			return false, order.E(op, order.NotFound, order.CodeNotFound, fmt.Sprintf("stock item %q not found", a.SKU))
+		}
+		if a.Delta < 0 && !si.AllowBackorder && si.OnHand < -a.Delta {
+			e := order.E(op, order.Conflict, order.CodeInsufficientStock,
+				fmt.Sprintf("only %d of %s left, %d asked", max(si.OnHand, 0), a.SKU, -a.Delta))
+			e.Details = map[string]any{"sku": a.SKU, "onHand": si.OnHand, "requested": -a.Delta}
+			return false, e
+		}
+	}
+	for _, a := range merged {
+		si := st.s.stock[a.SKU]
+		si.OnHand += a.Delta
+		st.s.stock[a.SKU] = si
+	}
+	if token != "" {
+		st.s.stockTokens[token] = true
+	}
+	return true, nil
+}

@@ -1,0 +1,181 @@
+package notify
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+	"unicode/utf8"
+
+	"github.com/ordersmith/ordersmith/internal/order"
+)
+
+//go:embed templates/email.html.tmpl templates/email.txt.tmpl
+var templateFS embed.FS
+
+// The layouts are parsed once; html/template escapes every value (a
+// customer's name or a product's is data, never markup).
+var (
+	htmlLayout = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/email.html.tmpl"))
+	textLayout = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/email.txt.tmpl"))
+)
+
+// Message is what one e-mail is about: its kind, its language and the
+// order (or cart) summary it shows.
+type Message struct {
+	Kind         order.NotificationKind
+	Lang         Language
+	ShopName     string
+	CustomerName string
+	Number       string // the order's display number; empty for a cart
+	Payment      string // payment status name, for "status changed"
+	Fulfilment   string // fulfilment status name, for "status changed"
+	Lines        []order.EventLine
+	Totals       *order.Totals // nil for a cart, which only has Grand
+	Grand        order.Money
+	Tracking     []order.Tracking
+	CreditNote   bool   // a paid order was cancelled: say the money comes back
+	RecoveryURL  string // an abandoned cart's link back to the checkout
+}
+
+// Rendered is an e-mail ready to send.
+type Rendered struct {
+	Subject string
+	HTML    string
+	Text    string
+}
+
+// view is what the layouts read.
+type view struct {
+	Lang, Subject, Heading, Greeting string
+	Intro                            []string
+	Outro                            string
+	Number, ShopName, RecoveryURL    string
+	Statuses                         []row
+	Tracking                         []order.Tracking
+	Lines                            []lineRow
+	Totals                           []totalRow
+	L                                labels
+}
+
+type row struct{ Label, Value string }
+
+type lineRow struct {
+	Name, SKU, Amount string
+	Quantity          int64
+}
+
+type totalRow struct {
+	Label, Amount string
+	Strong        bool
+}
+
+// Render renders m as HTML and plain text in m.Lang.
+func Render(m Message) (Rendered, error) {
+	c, ok := catalogues[m.Lang]
+	if !ok {
+		return Rendered{}, fmt.Errorf("render %s: unknown language %q", m.Kind, m.Lang)
+	}
+	kt, ok := c.Kinds[m.Kind]
+	if !ok {
+		return Rendered{}, fmt.Errorf("render: no %s text for %s", m.Lang, m.Kind)
+	}
+	money := func(x order.Money) string { return formatMoney(x, m.Lang) }
+	v := view{
+		Lang: string(m.Lang), Subject: withNumber(kt.Subject, m.Number), Heading: withNumber(kt.Heading, m.Number),
+		Outro: kt.Outro, Number: m.Number, ShopName: m.ShopName, L: c.Labels,
+	}
+	// Tracking belongs to the shipping e-mail and the link to the cart
+	// reminder; other kinds never show them, whatever the message holds.
+	if m.Kind == order.NotifyShipped {
+		for _, t := range m.Tracking {
+			if !t.Voided {
+				v.Tracking = append(v.Tracking, t)
+			}
+		}
+	}
+	if m.Kind == order.NotifyAbandonedCart {
+		v.RecoveryURL = m.RecoveryURL
+	}
+	if name := strings.TrimSpace(m.CustomerName); name != "" {
+		v.Greeting = fmt.Sprintf(c.Greeting, name)
+	}
+	for _, p := range kt.Intro {
+		if strings.Contains(p, "%s") {
+			p = fmt.Sprintf(p, money(m.Grand))
+		}
+		v.Intro = append(v.Intro, p)
+	}
+	if m.Kind == order.NotifyCancelled && m.CreditNote {
+		v.Intro = append(v.Intro, c.CreditNote)
+	}
+	if m.Kind == order.NotifyStatusChanged {
+		if s, ok := c.Payment[m.Payment]; ok {
+			v.Statuses = append(v.Statuses, row{c.Labels.Payment, s})
+		}
+		if s, ok := c.Fulfil[m.Fulfilment]; ok {
+			v.Statuses = append(v.Statuses, row{c.Labels.Fulfilment, s})
+		}
+	}
+	for _, l := range m.Lines {
+		v.Lines = append(v.Lines, lineRow{Name: l.Name, SKU: l.SKU, Quantity: l.Quantity, Amount: money(l.Amount)})
+	}
+	if t := m.Totals; t != nil && len(m.Lines) > 0 {
+		v.Totals = append(v.Totals, totalRow{Label: c.Labels.Subtotal, Amount: money(t.Subtotal)})
+		if !t.Discount.IsZero() {
+			v.Totals = append(v.Totals, totalRow{Label: c.Labels.Discount, Amount: money(t.Discount.Neg())})
+		}
+		if !t.Shipping.IsZero() {
+			v.Totals = append(v.Totals, totalRow{Label: c.Labels.Shipping, Amount: money(t.Shipping)})
+		}
+		v.Totals = append(v.Totals, totalRow{Label: c.Labels.Total, Amount: money(t.Grand), Strong: true},
+			totalRow{Label: c.Labels.VAT, Amount: money(t.VAT)})
+	}
+	var html, text bytes.Buffer
+	if err := htmlLayout.Execute(&html, v); err != nil {
+		return Rendered{}, fmt.Errorf("render %s HTML: %w", m.Kind, err)
+	}
+	if err := textLayout.Execute(&text, v); err != nil {
+		return Rendered{}, fmt.Errorf("render %s text: %w", m.Kind, err)
+	}
+	subject := v.Subject
+	if m.ShopName != "" {
+		subject = m.ShopName + " - " + subject
+	}
+	return Rendered{Subject: subject, HTML: html.String(), Text: text.String()}, nil
+}
+
+func withNumber(format, number string) string {
+	if !strings.Contains(format, "%s") {
+		return format
+	}
+	return fmt.Sprintf(format, number)
+}
+
+// symbols are the currency signs customers expect; other currencies show
+// their ISO code.
+var symbols = map[string]string{"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF", "CAD": "$ CA"}
+
+// formatMoney writes an amount as customers read it: "1234,50 €" in
+// French, "€1234.50" in English. Amounts are decimals rounded to the
+// currency's minor unit, never floats.
+func formatMoney(m order.Money, lang Language) string {
+	c := m.Currency
+	if c.IsZero() {
+		return m.Amount.String()
+	}
+	amount := m.Amount.Round(c.MinorUnits()).StringFixed(c.MinorUnits())
+	sym, ok := symbols[c.Code()]
+	if !ok {
+		sym = c.Code()
+	}
+	if lang == French {
+		return strings.Replace(amount, ".", ",", 1) + "\u00a0" + sym
+	}
+	if ok && utf8.RuneCountInString(sym) == 1 {
+		return sym + amount
+	}
+	return sym + "\u00a0" + amount
+}

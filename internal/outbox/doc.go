@@ -1,0 +1,16 @@
+// Package outbox is the handler of the outbox relay Lambda
+// (OutboxRelayFunction): it reads the OrdersTable stream, picks out the
+// outbox items (written in the same transaction as the change that caused
+// them), and publishes each event to every queue of EVENT_QUEUE_URLS.
+//
+// Nothing is lost between the commit and the queues: an event exists only
+// if its change committed, and the stream keeps the record until the relay
+// reports it published. A record that fails is reported as the batch's
+// first failure (ReportBatchItemFailures), so Lambda retries from it; after
+// MaximumRetryAttempts the stream mapping sends the range to its on-failure
+// queue, and the outbox items, kept for a week, allow a replay.
+//
+// Delivery is at least once: a retried batch may publish an event twice,
+// and consumers deduplicate on the event id (the message attribute eventId,
+// and "id" in the body).
+package outbox

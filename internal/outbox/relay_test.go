@@ -1,0 +1,279 @@
+package outbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/ordersmith/ordersmith/internal/localaws/localawstest"
+	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/outbox"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// fakeSQS records what it is sent, per queue, and fails what it is told to:
+// a request to a queue, or the entries carrying given event ids.
+type fakeSQS struct {
+	mu        sync.Mutex
+	sent      map[string][]types.SendMessageBatchRequestEntry
+	failQueue map[string]bool
+	failEvent map[string]bool
+	calls     int
+}
+
+func newFakeSQS() *fakeSQS {
+	return &fakeSQS{sent: map[string][]types.SendMessageBatchRequestEntry{}, failQueue: map[string]bool{}, failEvent: map[string]bool{}}
+}
+
+func (f *fakeSQS) SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if len(in.Entries) > 10 {
+		return nil, fmt.Errorf("too many entries: %d", len(in.Entries))
+	}
+	q := aws.ToString(in.QueueUrl)
+	if f.failQueue[q] {
+		return nil, errors.New("queue unavailable")
+	}
+	out := &sqs.SendMessageBatchOutput{}
+	for _, e := range in.Entries {
+		if f.failEvent[aws.ToString(e.MessageAttributes[outbox.AttrEventID].StringValue)] {
+			out.Failed = append(out.Failed, types.BatchResultErrorEntry{Id: e.Id, Code: aws.String("InternalError"), SenderFault: false})
+			continue
+		}
+		f.sent[q] = append(f.sent[q], e)
+		out.Successful = append(out.Successful, types.SendMessageBatchResultEntry{Id: e.Id})
+	}
+	return out, nil
+}
+
+// sentIDs returns the event ids a queue received, in order.
+func (f *fakeSQS) sentIDs(q string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ids []string
+	for _, e := range f.sent[q] {
+		ids = append(ids, aws.ToString(e.MessageAttributes[outbox.AttrEventID].StringValue))
+	}
+	return ids
+}
+
+var t0 = time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC)
+
+// newEvent is an OrderCreated event with a predictable id.
+func newEvent(t testing.TB, n int) order.Event {
+	t.Helper()
+	e, err := order.NewEvent(order.OrderCreated, fmt.Sprintf("ORDER%02d", n), order.StorefrontActor(order.SourceShopify), t0,
+		order.OrderEventData{Number: strconv.Itoa(n), PaymentStatus: "PAID", FulfilmentStatus: "AWAITING_PROCESSING",
+			Grand: order.MustMoney("10.00", order.EUR)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ID = fmt.Sprintf("EVENT%02d", n)
+	return e
+}
+
+// outboxRecord is the stream record of an outbox INSERT, shaped as the
+// dynamo package writes the item.
+func outboxRecord(t testing.TB, seq int, e order.Event) events.DynamoDBEventRecord {
+	t.Helper()
+	data, err := json.Marshal(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return record(seq, "INSERT", map[string]events.DynamoDBAttributeValue{
+		"PK":        events.NewStringAttribute("OUTBOX#" + e.ID),
+		"SK":        events.NewStringAttribute("OUTBOX"),
+		"type":      events.NewStringAttribute("outbox"),
+		"eventType": events.NewStringAttribute(string(e.Type)),
+		"data":      events.NewStringAttribute(string(data)),
+	})
+}
+
+func record(seq int, name string, image map[string]events.DynamoDBAttributeValue) events.DynamoDBEventRecord {
+	return events.DynamoDBEventRecord{EventName: name, EventSource: "aws:dynamodb",
+		Change: events.DynamoDBStreamRecord{SequenceNumber: fmt.Sprintf("%021d", seq), NewImage: image}}
+}
+
+func orderRecord(seq int, name string) events.DynamoDBEventRecord {
+	return record(seq, name, map[string]events.DynamoDBAttributeValue{
+		"PK": events.NewStringAttribute("ORDER#X"), "SK": events.NewStringAttribute("ORDER"), "data": events.NewStringAttribute("{}"),
+	})
+}
+
+func TestRelay(t *testing.T) {
+	const qa, qb = "https://sqs/notifications", "https://sqs/stock"
+	batch := func(t testing.TB, n int) events.DynamoDBEvent {
+		var ev events.DynamoDBEvent
+		for i := range n {
+			ev.Records = append(ev.Records, outboxRecord(t, 100+i, newEvent(t, i)))
+		}
+		return ev
+	}
+	ids := func(from, to int) []string {
+		var out []string
+		for i := from; i < to; i++ {
+			out = append(out, fmt.Sprintf("EVENT%02d", i))
+		}
+		return out
+	}
+	tests := []struct {
+		name     string
+		event    func(t testing.TB) events.DynamoDBEvent
+		fail     func(f *fakeSQS)
+		wantA    []string // event ids qa received
+		wantB    []string
+		wantFail string // sequence number reported, "" for none
+	}{
+		{"every outbox insert to every queue, in order, ten per request", func(t testing.TB) events.DynamoDBEvent { return batch(t, 23) },
+			nil, ids(0, 23), ids(0, 23), ""},
+		{"other writes skipped", func(t testing.TB) events.DynamoDBEvent {
+			ev := batch(t, 2)
+			ev.Records = append([]events.DynamoDBEventRecord{orderRecord(1, "INSERT"), orderRecord(2, "MODIFY")}, ev.Records...)
+			// An outbox item modified or removed (its TTL) is not news.
+			mod := outboxRecord(t, 300, newEvent(t, 90))
+			mod.EventName = "REMOVE"
+			ev.Records = append(ev.Records, mod)
+			return ev
+		}, nil, ids(0, 2), ids(0, 2), ""},
+		// The rest of the refused entry's request went through: the retry
+		// sends them again, and consumers deduplicate on the event id. The
+		// next request is not sent.
+		{"an entry refused: retry from its record", func(t testing.TB) events.DynamoDBEvent { return batch(t, 23) },
+			func(f *fakeSQS) { f.failEvent["EVENT13"] = true }, append(ids(0, 13), ids(14, 20)...), append(ids(0, 13), ids(14, 20)...),
+			fmt.Sprintf("%021d", 113)},
+		{"a queue down: retry from the first record", func(t testing.TB) events.DynamoDBEvent { return batch(t, 5) },
+			func(f *fakeSQS) { f.failQueue[qb] = true }, ids(0, 5), nil, fmt.Sprintf("%021d", 100)},
+		{"an undecodable outbox item: what came before goes, then retry from it", func(t testing.TB) events.DynamoDBEvent {
+			ev := batch(t, 3)
+			bad := outboxRecord(t, 200, newEvent(t, 50))
+			bad.Change.NewImage["data"] = events.NewStringAttribute("{not json")
+			ev.Records = append(ev.Records, bad, outboxRecord(t, 201, newEvent(t, 51)))
+			return ev
+		}, nil, ids(0, 3), ids(0, 3), fmt.Sprintf("%021d", 200)},
+		{"an empty batch", func(t testing.TB) events.DynamoDBEvent { return events.DynamoDBEvent{} }, nil, nil, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeSQS()
+			if tt.fail != nil {
+				tt.fail(f)
+			}
+			r, err := outbox.New(f, []string{qa, qb}, quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := r.Handle(context.Background(), tt.event(t))
+			if err != nil {
+				t.Fatalf("handle: %v", err)
+			}
+			var failed string
+			if len(resp.BatchItemFailures) > 0 {
+				failed = resp.BatchItemFailures[0].ItemIdentifier
+			}
+			if len(resp.BatchItemFailures) > 1 || failed != tt.wantFail {
+				t.Errorf("failures = %+v, want %q", resp.BatchItemFailures, tt.wantFail)
+			}
+			if got := f.sentIDs(qa); !slices.Equal(got, tt.wantA) {
+				t.Errorf("queue A got %v, want %v", got, tt.wantA)
+			}
+			if got := f.sentIDs(qb); !slices.Equal(got, tt.wantB) {
+				t.Errorf("queue B got %v, want %v", got, tt.wantB)
+			}
+		})
+	}
+}
+
+func TestParseQueueURLs(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"https://q/a", []string{"https://q/a"}},
+		{" https://q/a , https://q/b,,https://q/a ", []string{"https://q/a", "https://q/b"}},
+	}
+	for _, tt := range tests {
+		if got := outbox.ParseQueueURLs(tt.in); !slices.Equal(got, tt.want) {
+			t.Errorf("ParseQueueURLs(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+	if _, err := outbox.New(newFakeSQS(), nil, quiet); err == nil {
+		t.Error("a relay to no queue was built")
+	}
+}
+
+// TestRelayToSQS publishes through moto's SQS: the messages carry the event
+// JSON and the attributes consumers route and deduplicate on.
+func TestRelayToSQS(t *testing.T) {
+	ctx := context.Background()
+	cfg := localawstest.Config(t)
+	qa, _ := localawstest.NewQueue(t, cfg, 0)
+	qb, _ := localawstest.NewQueue(t, cfg, 0)
+	client := sqs.NewFromConfig(cfg)
+	r, err := outbox.New(client, []string{qa, qb}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.DynamoDBEvent
+	want := map[string]order.Event{}
+	for i := range 12 {
+		e := newEvent(t, i)
+		want[e.ID] = e
+		ev.Records = append(ev.Records, outboxRecord(t, i, e))
+	}
+	resp, err := r.Handle(ctx, ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("handle: %+v, %v", resp, err)
+	}
+	for _, q := range []string{qa, qb} {
+		got := map[string]order.Event{}
+		deadline := time.Now().Add(10 * time.Second)
+		for len(got) < len(want) && time.Now().Before(deadline) {
+			out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), MaxNumberOfMessages: 10,
+				WaitTimeSeconds: 1, MessageAttributeNames: []string{"All"}})
+			if err != nil {
+				t.Fatalf("receive: %v", err)
+			}
+			for _, m := range out.Messages {
+				var e order.Event
+				if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &e); err != nil {
+					t.Fatalf("body %q: %v", aws.ToString(m.Body), err)
+				}
+				if typ := aws.ToString(m.MessageAttributes[outbox.AttrEventType].StringValue); typ != string(e.Type) {
+					t.Errorf("eventType attribute %q, body %s", typ, e.Type)
+				}
+				if id := aws.ToString(m.MessageAttributes[outbox.AttrEventID].StringValue); id != e.ID {
+					t.Errorf("eventId attribute %q, body %s", id, e.ID)
+				}
+				if oid := aws.ToString(m.MessageAttributes[outbox.AttrOrderID].StringValue); oid != e.OrderID {
+					t.Errorf("orderId attribute %q, body %s", oid, e.OrderID)
+				}
+				got[e.ID] = e
+			}
+		}
+		if len(got) != len(want) {
+			t.Fatalf("queue %s: %d events, want %d", q, len(got), len(want))
+		}
+		for id, e := range want {
+			var d order.OrderEventData
+			if err := got[id].DecodeData(&d); err != nil || got[id].Type != e.Type || d.Grand.String() != "10.00 EUR" {
+				t.Errorf("event %s arrived as %+v (%v)", id, got[id], err)
+			}
+		}
+	}
+}

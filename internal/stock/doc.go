@@ -1,0 +1,17 @@
+// Package stock is the stock keeper: a Lambda handler on the StockQueue
+// that moves per-SKU stock levels as orders are paid, cancelled, returned or
+// marked unpaid (order.StockMovesFor says which).
+//
+// Only SKUs the shop tracks (those with a stock item) move. Each SKU of an
+// event is adjusted in its own conditional transaction, keyed by the event
+// id and the SKU: the guard item that makes the adjustment happen once is
+// written in the same transaction as the stock update, so a redelivered
+// event never moves the stock twice, and a batch that failed half-way is
+// finished by its redelivery without repeating the half that succeeded.
+//
+// A decrement that would take an item below zero (and the item does not
+// allow backorders) is refused by the store's condition. The refusal is
+// recorded as a completed idempotency record in the scope "stock-refused"
+// (what was asked, what was on hand), logged, and acknowledged: it is not
+// retried forever, since only new stock can make it succeed.
+package stock
