@@ -262,17 +262,23 @@ func TestTransitionsMarkdown(t *testing.T) {
 	t.Logf("\n%s\n%s", got, f)
 }
 
-// statusesDoc is the documentation page that embeds both tables between
-// markers; the prose around them is free.
-const statusesDoc = "../../docs/STATUSES.md"
+// statusesDocs are the documents that embed both tables between markers;
+// the prose around them is free.
+var statusesDocs = []string{"../../README.md", "../../docs/STATUSES.md"}
 
-// TestStatusesDocMatchesTables fails when docs/STATUSES.md no longer shows
-// the tables the code enforces. Run `go test ./internal/order -run
-// StatusesDoc -update` to rewrite the tables in place.
+// TestStatusesDocMatchesTables fails when the README or docs/STATUSES.md no
+// longer shows the tables the code enforces. Run `go test ./internal/order
+// -run StatusesDoc -update` to rewrite the tables in place.
 func TestStatusesDocMatchesTables(t *testing.T) {
-	b, err := os.ReadFile(statusesDoc)
+	for _, path := range statusesDocs {
+		t.Run(path, func(t *testing.T) { checkStatusesDoc(t, path) })
+	}
+}
+
+func checkStatusesDoc(t *testing.T, path string) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("read %s: %v", statusesDoc, err)
+		t.Fatalf("read %s: %v", path, err)
 	}
 	doc := string(b)
 	blocks := []struct{ name, table string }{
@@ -285,7 +291,7 @@ func TestStatusesDocMatchesTables(t *testing.T) {
 		i := strings.Index(doc, begin)
 		j := strings.Index(doc, end)
 		if i < 0 || j < i {
-			t.Fatalf("%s lacks the %q … %q markers", statusesDoc, begin, end)
+			t.Fatalf("%s lacks the %q … %q markers", path, begin, end)
 		}
 		current := doc[i+len(begin) : j]
 		if current == bl.table {
@@ -293,13 +299,13 @@ func TestStatusesDocMatchesTables(t *testing.T) {
 		}
 		if !*update {
 			t.Errorf("%s: the %s table differs from the code; run go test ./internal/order -run StatusesDoc -update\n--- doc\n%s--- code\n%s",
-				statusesDoc, bl.name, current, bl.table)
+				path, bl.name, current, bl.table)
 			continue
 		}
 		doc = doc[:i+len(begin)] + bl.table + doc[j:]
 	}
 	if *update {
-		if err := os.WriteFile(statusesDoc, []byte(doc), 0o644); err != nil {
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
