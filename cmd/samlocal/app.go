@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -60,6 +61,7 @@ type app struct {
 	api       *apiSpec
 	handler   *httpapi.Handler
 	schedules map[string]*scheduleSpec // "<FunctionId>.<Event>"
+	ecwid     http.Handler             // the Ecwid API stand-in, when served
 	buildDir  string                   // this run's builds, removed by Close
 }
 

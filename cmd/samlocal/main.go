@@ -142,11 +142,20 @@ func cmdUp(ctx context.Context, args []string, log *slog.Logger) error {
 		}()
 	}
 	start := time.Now()
+	var ecwid http.Handler
+	if _, set := ps[ecwidParam]; !set {
+		// No Ecwid API given: serve the local stand-in on our own port.
+		if ecwid, err = ecwidStandIn(root); err != nil {
+			return err
+		}
+		ps[ecwidParam] = "http://" + *addr + ecwidPath
+	}
 	a, err := newApp(ctx, config{Root: root, Template: *tmpl, Params: ps, Log: log})
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	a.ecwid = ecwid
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)

@@ -31,6 +31,9 @@ func (a *app) httpHandler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"issuer": devauth.Issuer, "jwks_uri": devauth.Issuer + "/.well-known/jwks.json",
 			"id_token_signing_alg_values_supported": []string{"RS256"}})
 	})
+	if a.ecwid != nil {
+		mux.Handle(ecwidPath+"/", a.ecwid)
+	}
 	if a.handler != nil {
 		mux.Handle("/", a.handler)
 	} else {
