@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/oklog/ulid/v2"
 
 	"github.com/ordersmith/ordersmith/internal/order"
 )
@@ -65,39 +64,11 @@ func decodeCart(it item) (*order.Cart, int64, error) {
 	return &c, v, nil
 }
 
-// cloneCart copies a cart through its stored form.
-func cloneCart(c *order.Cart) (*order.Cart, error) {
-	b, err := json.Marshal(c)
-	if err != nil {
-		return nil, fmt.Errorf("copy cart %s: %w", c.ID, err)
-	}
-	var out order.Cart
-	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, fmt.Errorf("copy cart %s: %w", c.ID, err)
-	}
-	return &out, nil
-}
-
 // Create implements order.CartStore.
 func (cs *Carts) Create(ctx context.Context, in *order.Cart, events []order.Event) (*order.Cart, error) {
 	const op = "dynamo.Carts.Create"
-	if in == nil {
-		return nil, order.E(op, order.Invalid, "missing_cart", "no cart to create")
-	}
-	c, err := cloneCart(in)
+	c, err := order.PrepareNewCart(op, in, cs.s.now())
 	if err != nil {
-		return nil, order.Wrap(op, order.Invalid, "invalid_cart", "the cart cannot be encoded", err)
-	}
-	if c.ID == "" {
-		c.ID = ulid.Make().String()
-	}
-	if err := order.ValidID(op, "cart id", c.ID); err != nil {
-		return nil, err
-	}
-	if c.UpdatedAt.IsZero() {
-		c.UpdatedAt = cs.s.now()
-	}
-	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	ci, err := cartItem(c, 1)
@@ -275,7 +246,7 @@ func (cs *Carts) Update(ctx context.Context, id string, fn order.CartUpdateFunc)
 
 // applyCartUpdate runs fn on a copy of cur and checks the result.
 func applyCartUpdate(op string, cur *order.Cart, fn order.CartUpdateFunc, now time.Time) (*order.Cart, []order.Event, bool, error) {
-	next, err := cloneCart(cur)
+	next, err := order.CloneCart(cur)
 	if err != nil {
 		return nil, nil, false, mapErr(op, err)
 	}

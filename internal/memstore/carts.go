@@ -7,8 +7,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/oklog/ulid/v2"
-
 	"github.com/ordersmith/ordersmith/internal/order"
 )
 
@@ -25,38 +23,11 @@ type cartRow struct {
 	version int64
 }
 
-func cloneCart(c *order.Cart) (*order.Cart, error) {
-	b, err := json.Marshal(c)
-	if err != nil {
-		return nil, fmt.Errorf("copy cart %s: %w", c.ID, err)
-	}
-	var out order.Cart
-	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, fmt.Errorf("copy cart %s: %w", c.ID, err)
-	}
-	return &out, nil
-}
-
 // Create implements order.CartStore.
 func (cs *Carts) Create(ctx context.Context, in *order.Cart, events []order.Event) (*order.Cart, error) {
 	const op = "memstore.Carts.Create"
-	if in == nil {
-		return nil, order.E(op, order.Invalid, "missing_cart", "no cart to create")
-	}
-	c, err := cloneCart(in)
+	c, err := order.PrepareNewCart(op, in, cs.s.now())
 	if err != nil {
-		return nil, order.Wrap(op, order.Invalid, "invalid_cart", "the cart cannot be encoded", err)
-	}
-	if c.ID == "" {
-		c.ID = ulid.Make().String()
-	}
-	if err := order.ValidID(op, "cart id", c.ID); err != nil {
-		return nil, err
-	}
-	if c.UpdatedAt.IsZero() {
-		c.UpdatedAt = cs.s.now()
-	}
-	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	if err := checkEvents(op, events); err != nil {
@@ -72,7 +43,7 @@ func (cs *Carts) Create(ctx context.Context, in *order.Cart, events []order.Even
 	if _, ok := cs.s.carts[c.ID]; ok {
 		return nil, order.AlreadyExistsError(op, "cart", c.ID)
 	}
-	stored, err := cloneCart(c)
+	stored, err := order.CloneCart(c)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +67,7 @@ func (cs *Carts) getLocked(op, id string) (*order.Cart, error) {
 	if !ok {
 		return nil, order.E(op, order.NotFound, order.CodeNotFound, fmt.Sprintf("cart %q not found", id))
 	}
-	return cloneCart(row.cart)
+	return order.CloneCart(row.cart)
 }
 
 // GetByExternal implements order.CartStore.
@@ -120,7 +91,7 @@ func (cs *Carts) Update(ctx context.Context, id string, fn order.CartUpdateFunc)
 	if err != nil {
 		return nil, err
 	}
-	next, err := cloneCart(cur)
+	next, err := order.CloneCart(cur)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +116,7 @@ func (cs *Carts) Update(ctx context.Context, id string, fn order.CartUpdateFunc)
 	if err := checkEvents(op, events); err != nil {
 		return nil, err
 	}
-	stored, err := cloneCart(next)
+	stored, err := order.CloneCart(next)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +156,7 @@ func (cs *Carts) Due(ctx context.Context, now time.Time, page order.PageRequest)
 		if after != "" && k.key <= after {
 			continue
 		}
-		c, err := cloneCart(k.cart)
+		c, err := order.CloneCart(k.cart)
 		if err != nil {
 			return order.Page[order.Cart]{}, err
 		}

@@ -304,19 +304,27 @@ func (o *Order) Cancel(now time.Time) ([]Change, Cancellation, error) {
 // RestockLines returns the order's physical lines with a SKU, summed per SKU
 // in order of first appearance.
 func (o *Order) RestockLines() []RestockLine {
+	return sumPhysical(o.Lines, func(l LineItem) (string, int64, bool) { return l.SKU, l.Quantity, l.Digital })
+}
+
+// sumPhysical sums the quantities of lines per SKU, in order of first
+// appearance, leaving out digital lines, lines without a SKU and
+// non-positive quantities: what stock moves concern.
+func sumPhysical[L any](lines []L, of func(L) (sku string, qty int64, digital bool)) []RestockLine {
 	var out []RestockLine
 	index := map[string]int{}
-	for _, l := range o.Lines {
-		sku := strings.TrimSpace(l.SKU)
-		if l.Digital || sku == "" || l.Quantity <= 0 {
+	for _, l := range lines {
+		sku, qty, digital := of(l)
+		sku = strings.TrimSpace(sku)
+		if digital || sku == "" || qty <= 0 {
 			continue
 		}
 		if i, ok := index[sku]; ok {
-			out[i].Quantity += l.Quantity
+			out[i].Quantity += qty
 			continue
 		}
 		index[sku] = len(out)
-		out = append(out, RestockLine{SKU: sku, Quantity: l.Quantity})
+		out = append(out, RestockLine{SKU: sku, Quantity: qty})
 	}
 	return out
 }

@@ -1,7 +1,5 @@
 package order
 
-import "strings"
-
 // StockMove is what an order event asks of the stock: take the order's
 // lines (a payment) or put them back (a cancellation, a return, a payment
 // undone).
@@ -71,19 +69,5 @@ func StockMovesFor(e Event, p LifecyclePayload) (move StockMove, lines []Restock
 // physicalLines sums the lines with a SKU that are not digital, per SKU in
 // order of first appearance (as Order.RestockLines does for an order).
 func physicalLines(lines []EventLine) []RestockLine {
-	var out []RestockLine
-	index := map[string]int{}
-	for _, l := range lines {
-		sku := strings.TrimSpace(l.SKU)
-		if l.Digital || sku == "" || l.Quantity <= 0 {
-			continue
-		}
-		if i, ok := index[sku]; ok {
-			out[i].Quantity += l.Quantity
-			continue
-		}
-		index[sku] = len(out)
-		out = append(out, RestockLine{SKU: sku, Quantity: l.Quantity})
-	}
-	return out
+	return sumPhysical(lines, func(l EventLine) (string, int64, bool) { return l.SKU, l.Quantity, l.Digital })
 }

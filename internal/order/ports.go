@@ -330,16 +330,48 @@ type CartStore interface {
 
 // CloneOrder returns a deep copy of o through its JSON encoding, which is the
 // stored form: a copy is exactly what a later read returns.
-func CloneOrder(o *Order) (*Order, error) {
-	b, err := json.Marshal(o)
+func CloneOrder(o *Order) (*Order, error) { return cloneStored("order", o.ID, o) }
+
+// CloneCart returns a deep copy of c through its JSON encoding, the stored
+// form, as CloneOrder does for orders.
+func CloneCart(c *Cart) (*Cart, error) { return cloneStored("cart", c.ID, c) }
+
+func cloneStored[T any](what, id string, v *T) (*T, error) {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("copy order %s: %w", o.ID, err)
+		return nil, fmt.Errorf("copy %s %s: %w", what, id, err)
 	}
-	var c Order
+	var c T
 	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("copy order %s: %w", o.ID, err)
+		return nil, fmt.Errorf("copy %s %s: %w", what, id, err)
 	}
 	return &c, nil
+}
+
+// PrepareNewCart is the first step of CartStore.Create: it returns a copy of
+// in with a ULID for an empty ID and now for a zero UpdatedAt, after checking
+// it (a valid id, Validate).
+func PrepareNewCart(op string, in *Cart, now time.Time) (*Cart, error) {
+	if in == nil {
+		return nil, E(op, Invalid, "missing_cart", "no cart to create")
+	}
+	c, err := CloneCart(in)
+	if err != nil {
+		return nil, Wrap(op, Invalid, "invalid_cart", "the cart cannot be encoded", err)
+	}
+	if c.ID == "" {
+		c.ID = ulid.Make().String()
+	}
+	if err := ValidID(op, "cart id", c.ID); err != nil {
+		return nil, err
+	}
+	if c.UpdatedAt.IsZero() {
+		c.UpdatedAt = now
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // MaxIDRunes bounds the ids that stores put in keys.
