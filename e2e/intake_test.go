@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -32,29 +31,17 @@ import (
 // publishes its event, and the notifier's confirmation e-mail proves the
 // event reached the queue.
 
-// intakeSecretsPrefix is the template's SecretsPrefix default, which stage
-// "test" keeps.
-const intakeSecretsPrefix = "/ordersmith"
-
 var (
-	intakeSeedOnce sync.Once
-	intakeSeedErr  error
-	intakeRun      = time.Now().UnixNano() % 1_000_000_000 // keeps this run's ids apart from earlier runs'
-	intakeSeq      atomic.Int64
+	intakeRun     = time.Now().UnixNano() % 1_000_000_000 // keeps this run's ids apart from earlier runs'
+	intakeSeq     atomic.Int64
+	intakeRetries atomic.Int64 // 503s retried, reported by the concurrency tests
 )
 
-// intakeSecrets seeds moto's SSM with the local webhook secrets, where the
-// intake reads them, once per run.
+// intakeSecrets returns the local webhook secrets, which the runtime put in
+// moto's SSM when it started: the samples are signed again with them.
 func intakeSecrets(t *testing.T) webhook.StaticSecrets {
 	t.Helper()
-	path := filepath.Join(sys.root, localaws.LocalWebhookSecretsFile)
-	intakeSeedOnce.Do(func() {
-		intakeSeedErr = localaws.SeedLocalSecrets(context.Background(), sys.AWS, intakeSecretsPrefix, path)
-	})
-	if intakeSeedErr != nil {
-		t.Fatalf("seed the webhook secrets: %v", intakeSeedErr)
-	}
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(filepath.Join(sys.root, localaws.LocalWebhookSecretsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,18 +108,25 @@ func intakeSample(t *testing.T, name, to string) intakeDelivery {
 		t.Fatal(err)
 	}
 	src := order.Source(ev.PathParameters["source"])
-	body := decodeNumbers(t, []byte(ev.Body))
-	id := intakeID()
 	headers := map[string]string{}
 	for k, v := range ev.Headers {
 		if strings.HasPrefix(k, "x-shopify-") || strings.HasPrefix(k, "x-wc-") || k == "x-event-type" || k == "content-type" {
 			headers[k] = v
 		}
 	}
+	if name == "woocommerce-webhook-ping" {
+		// The activation ping is a form body, unsigned: sent as it is.
+		return intakeDelivery{source: src, body: []byte(ev.Body), headers: headers}
+	}
+	body := decodeNumbers(t, []byte(ev.Body))
+	id := intakeID()
 	at := time.Now()
 	switch src {
 	case order.SourceShopify:
 		body["id"] = json.Number(fmt.Sprint(id))
+		if _, ok := body["token"]; ok {
+			body["token"] = fmt.Sprintf("e2e%d", id) // a checkout is known by its token
+		}
 		headers["x-shopify-webhook-id"] = fmt.Sprintf("e2e-%d", id)
 	case order.SourceWooCommerce:
 		body["id"] = json.Number(fmt.Sprint(id))
@@ -161,16 +155,12 @@ func intakeSample(t *testing.T, name, to string) intakeDelivery {
 	}
 	readdress(body, to)
 	b := mustMarshal(t, body)
-	if name != "woocommerce-webhook-ping" {
-		sig, err := webhook.SignatureHeaders(src, secrets[string(src)][0], b, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for k, v := range sig {
-			headers[k] = v
-		}
-	} else {
-		b = []byte(ev.Body)
+	sig, err := webhook.SignatureHeaders(src, secrets[string(src)][0], b, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range sig {
+		headers[k] = v
 	}
 	return intakeDelivery{source: src, body: b, headers: headers}
 }
@@ -184,16 +174,20 @@ func mustMarshal(t *testing.T, v any) []byte {
 	return b
 }
 
-// send posts a delivery, retrying a 503 as the storefronts do (after the
-// Retry-After the API sends).
+// send posts a delivery, retrying a 503 as the storefronts do: later, and
+// later again (Shopify waits longer each time, over four hours; the test
+// over a minute at most).
 func (d intakeDelivery) send(t *testing.T) *Response {
 	t.Helper()
+	wait := time.Second
 	for attempt := 0; ; attempt++ {
 		r := sys.Do(t, http.MethodPost, "/webhooks/"+string(d.source), "", d.body, d.headers)
-		if r.Status != http.StatusServiceUnavailable || attempt == 5 {
+		if r.Status != http.StatusServiceUnavailable || attempt == 8 {
 			return r
 		}
-		time.Sleep(time.Second)
+		intakeRetries.Add(1)
+		time.Sleep(wait + time.Duration(intakeSeq.Add(1)%7)*100*time.Millisecond)
+		wait = min(2*wait, 16*time.Second)
 	}
 }
 
@@ -308,8 +302,8 @@ func TestIntakeSamplesE2E(t *testing.T) {
 }
 
 // TestIntakeConcurrentDeliveriesE2E: the same webhook delivered 50 times at
-// once makes one order: every delivery answered 2xx with its id, exactly
-// one 201, one confirmation e-mail.
+// once makes one order: every delivery answered 2xx with its id, one
+// external-id item, one confirmation e-mail.
 func TestIntakeConcurrentDeliveriesE2E(t *testing.T) {
 	to := localawstest.Recipient(t)
 	d := intakeSample(t, "shopify-webhook-orders-create", to)
@@ -344,7 +338,9 @@ func TestIntakeConcurrentDeliveriesE2E(t *testing.T) {
 			t.Errorf("delivery %d answered order %q, delivery 0 %q", i, answers[i].OrderID, answers[0].OrderID)
 		}
 	}
-	if created != 1 {
+	// One 201 at most: the creating delivery may have run out of time after
+	// its commit, answered 503, and been retried into a 200.
+	if created > 1 {
 		t.Errorf("%d deliveries answered 201, want 1", created)
 	}
 	ext := intakeExternalIDs(t, d)
@@ -370,19 +366,22 @@ func intakeExternalIDs(t *testing.T, d intakeDelivery) []string {
 	if err := dec.Decode(&body); err != nil {
 		t.Fatal(err)
 	}
-	out, err := sys.DynamoDB.Query(t.Context(), &dynamodb.QueryInput{
+	p := dynamodb.NewQueryPaginator(sys.DynamoDB, &dynamodb.QueryInput{
 		TableName:                 aws.String(sys.Ref(t, "OrdersTable")),
 		KeyConditionExpression:    aws.String("PK = :pk"),
 		ExpressionAttributeValues: map[string]dbtypes.AttributeValue{":pk": &dbtypes.AttributeValueMemberS{Value: "EXT#shopify#" + body.ID.String()}},
 		ConsistentRead:            aws.Bool(true),
 	})
-	if err != nil {
-		t.Fatalf("query external id: %v", err)
-	}
 	var ids []string
-	for _, it := range out.Items {
-		if v, ok := it["orderId"].(*dbtypes.AttributeValueMemberS); ok {
-			ids = append(ids, v.Value)
+	for p.HasMorePages() {
+		out, err := p.NextPage(t.Context())
+		if err != nil {
+			t.Fatalf("query external id: %v", err)
+		}
+		for _, it := range out.Items {
+			if v, ok := it["orderId"].(*dbtypes.AttributeValueMemberS); ok {
+				ids = append(ids, v.Value)
+			}
 		}
 	}
 	return ids
@@ -393,7 +392,6 @@ func intakeExternalIDs(t *testing.T, d intakeDelivery) []string {
 // the same time, so the numbers are distinct, not necessarily consecutive.)
 func TestIntakeConcurrentDistinctOrdersE2E(t *testing.T) {
 	const n = 200
-	intakeSecrets(t)
 	deliveries := make([]intakeDelivery, n)
 	for i := range deliveries {
 		// No customer e-mail worth sending to: 200 confirmations would
@@ -401,6 +399,8 @@ func TestIntakeConcurrentDistinctOrdersE2E(t *testing.T) {
 		deliveries[i] = intakeSample(t, "generic-webhook-order-created", "")
 	}
 	numbers := make([]string, n)
+	retriedBefore := intakeRetries.Load()
+	var replayed atomic.Int64
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range n {
@@ -409,13 +409,22 @@ func TestIntakeConcurrentDistinctOrdersE2E(t *testing.T) {
 			defer wg.Done()
 			<-start
 			r := deliveries[i].send(t)
-			if r.Status != http.StatusCreated {
-				t.Errorf("order %d: %d %s", i, r.Status, r.Body)
-				return
-			}
 			var a intakeAnswer
-			r.JSON(t, &a)
-			numbers[i] = a.Number
+			if r.Status/100 == 2 {
+				r.JSON(t, &a)
+			}
+			switch {
+			case r.Status == http.StatusCreated:
+				numbers[i] = a.Number
+			case r.Status == http.StatusOK && a.Outcome == "duplicate":
+				// A 503 came after the commit (the answer ran out of
+				// time): the retry found the delivery done. The answer
+				// names the order; the API tells its number.
+				numbers[i] = getOrder(t, a.OrderID).Number
+				replayed.Add(1)
+			default:
+				t.Errorf("order %d: %d %s", i, r.Status, r.Body)
+			}
 		}()
 	}
 	close(start)
@@ -433,6 +442,8 @@ func TestIntakeConcurrentDistinctOrdersE2E(t *testing.T) {
 	if len(seen) != n {
 		t.Errorf("%d distinct numbers for %d orders", len(seen), n)
 	}
+	t.Logf("%d orders at once: %d answers were 503 and retried; %d retries found their order already stored",
+		n, intakeRetries.Load()-retriedBefore, replayed.Load())
 }
 
 // TestManualOrderE2E: a phone order through POST /orders, shown by the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/ordersmith/ordersmith/internal/apihttp"
@@ -60,11 +61,27 @@ func (h *Handler) Router(opts ...apihttp.Option) *apihttp.Router {
 	return r
 }
 
+// AnswerMargin is the time kept, before the invocation's deadline, to
+// answer: the work of a request stops that long before Lambda would kill
+// it, so that a slow dependency ends in a 503 with Retry-After, which a
+// storefront retries, rather than in API Gateway's bare 500.
+const AnswerMargin = time.Second
+
+// withAnswerMargin bounds ctx to AnswerMargin before its deadline.
+func withAnswerMargin(ctx context.Context) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(ctx, dl.Add(-AnswerMargin))
+	}
+	return context.WithCancel(ctx)
+}
+
 // Webhook handles POST /webhooks/{source}: 201 for a new order, 200 for
 // anything else accepted (an update, a retry, a checkout, a ping), with the
 // outcome and the order's id. Storefronts only need a 2xx; the body helps
 // whoever reads their delivery logs.
 func (h *Handler) Webhook(ctx context.Context, req *apihttp.Request) (*apihttp.Response, error) {
+	ctx, cancel := withAnswerMargin(ctx)
+	defer cancel()
 	body, err := req.Body()
 	if err != nil {
 		return nil, err
@@ -135,6 +152,8 @@ const maxIdempotencyKey = 255
 // with the same Idempotency-Key answers 200 with the order the first request
 // created and the header Idempotent-Replayed: true.
 func (h *Handler) ManualOrder(ctx context.Context, req *apihttp.Request) (*apihttp.Response, error) {
+	ctx, cancel := withAnswerMargin(ctx)
+	defer cancel()
 	claims, err := requireWrite(req)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ordersmith/ordersmith/internal/intake"
 	"github.com/ordersmith/ordersmith/internal/memstore"
 	"github.com/ordersmith/ordersmith/internal/order"
 	"github.com/ordersmith/ordersmith/internal/webhook"
@@ -372,5 +373,57 @@ func TestManualOrderIdempotencyKey(t *testing.T) {
 	}
 	if n := e.orderCount(t); n != 1 {
 		t.Errorf("%d orders, want 1", n)
+	}
+}
+
+// TestManualOrderEvent serves events/intake/manual-order.json as API
+// Gateway sends it (Cognito's scope spelling, an Idempotency-Key).
+func TestManualOrderEvent(t *testing.T) {
+	e := newMemEnv(t)
+	r := newRouter(e.svc, webhookDeps(t))
+	ev := loadEvent(t, "intake", "manual-order")
+	first := serve(t, r, ev)
+	// 21.10 + 2 × 10.00 − 2.00 + 4.90 shipping, prices with tax.
+	if first.Status != http.StatusCreated || first.Order.Totals.Grand.String() != "44.00 EUR" || first.Order.Payment != order.AwaitingPayment {
+		t.Fatalf("manual order: %d %s", first.Status, first.Raw)
+	}
+	if again := serve(t, r, ev); again.Status != http.StatusOK || again.Order.ID != first.Order.ID {
+		t.Errorf("replay: %d %s", again.Status, again.Raw)
+	}
+}
+
+// slowService stands for an intake whose dependency hangs: it waits for
+// its ctx to end, as the stores do, and reports when that was.
+type slowService struct{ ended chan time.Time }
+
+func (s slowService) Receive(ctx context.Context, in order.Inbound) (order.IntakeResult, error) {
+	<-ctx.Done()
+	s.ended <- time.Now()
+	return order.IntakeResult{}, order.Wrap("test", order.Transient, "cancelled", "the request was cancelled or timed out", ctx.Err())
+}
+
+func (s slowService) CreateManual(ctx context.Context, m order.ManualOrder) (order.IntakeResult, error) {
+	return order.IntakeResult{}, nil
+}
+
+// TestWebhookAnswersBeforeTheDeadline: a hanging dependency is given up
+// AnswerMargin before the invocation's deadline, and the storefront gets a
+// 503 with Retry-After instead of Lambda's timeout.
+func TestWebhookAnswersBeforeTheDeadline(t *testing.T) {
+	svc := slowService{ended: make(chan time.Time, 1)}
+	r := newRouter(svc, webhookDeps(t))
+	deadline := time.Now().Add(intake.AnswerMargin + 300*time.Millisecond)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	out, err := r.Serve(ctx, loadEvent(t, "intake", "shopify-webhook-orders-create"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := <-svc.ended
+	if out.StatusCode != http.StatusServiceUnavailable || out.Headers["Retry-After"] == "" {
+		t.Errorf("answer %d %v %s, want 503 with Retry-After", out.StatusCode, out.Headers, out.Body)
+	}
+	if left := deadline.Sub(ended); left < intake.AnswerMargin-50*time.Millisecond {
+		t.Errorf("the work stopped %s before the deadline, want about %s", left, intake.AnswerMargin)
 	}
 }

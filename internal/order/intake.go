@@ -121,8 +121,9 @@ type IntakeResult struct {
 	CartID  string  `json:"cartId,omitempty"`
 	// Warnings list what was left undone without failing the delivery
 	// (a status move the transition tables refuse, a cart that could not
-	// be marked recovered). The edge logs them.
-	Warnings []string `json:"warnings,omitempty"`
+	// be marked recovered). The edge logs them; they are not shown to the
+	// sender, since they may quote internal errors.
+	Warnings []string `json:"-"`
 	// Order is the stored order, when the intake has it at hand (always
 	// for a manual order).
 	Order *Order `json:"-"`
@@ -270,6 +271,10 @@ type prepared struct {
 	o        *Order
 	rows     []Change // stamped: cancellation and rule rows
 	warnings []string
+	// reported is the order as the storefront reported it, normalised,
+	// before our cancellation and rules moved its statuses: what an update
+	// of a stored order compares with.
+	reported *Order
 }
 
 // checkStorefrontOrder normalises a delivered order, reconciles its totals
@@ -288,7 +293,7 @@ func checkStorefrontOrder(in Inbound, now time.Time) (*prepared, error) {
 	if err := Reconcile(o, o.Totals, in.Reported); err != nil {
 		return nil, err
 	}
-	p := &prepared{o: o}
+	p := &prepared{o: o, reported: copyInput(o)}
 	if in.Cancelled {
 		rows, _, err := o.Cancel(now)
 		switch {
@@ -437,7 +442,7 @@ func (s *Intake) applyUpdate(ctx context.Context, id string, in Inbound, p *prep
 		// The store may call this more than once (a lost race): start over.
 		var changes []Change
 		var err error
-		outcome, changes, warnings, err = applyStorefrontState(cur, p.o, in.Cancelled, set, now)
+		outcome, changes, warnings, err = applyStorefrontState(cur, p.reported, in.Cancelled, set, now)
 		if err != nil || len(changes) == 0 {
 			return nil, nil, err
 		}
@@ -730,12 +735,16 @@ func replay(r *IdempotencyRecord) IntakeResult {
 	return IntakeResult{Outcome: OutcomeDuplicate, OrderID: rec.OrderID, CartID: rec.CartID}
 }
 
+// releaseTimeout bounds the release of a claim after a failure: it runs
+// after ctx has ended, within the time the edge keeps to answer.
+const releaseTimeout = 500 * time.Millisecond
+
 // release drops a claim after a failure, so that the storefront's retry is
 // not answered from a record of nothing. It runs even when ctx has ended
 // (the usual reason for the failure), within a short bound of its own; if
 // it fails too, the claim simply expires after ClaimLock.
 func (s *Intake) release(ctx context.Context, scope, key string) {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	_ = s.deps.Idempotency.Release(rctx, scope, key)
 }

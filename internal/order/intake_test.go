@@ -770,3 +770,79 @@ func TestSettingsAdmin(t *testing.T) {
 		t.Errorf("rate on 12th = %+v, %v; want the 10th's 0.92", r, err)
 	}
 }
+
+// TestIntakeStorefrontUpdates covers the status rules of newer deliveries:
+// seed rules after a payment, and holds, which only a storefront that has
+// them may lift.
+func TestIntakeStorefrontUpdates(t *testing.T) {
+	t0 := storetest.Epoch.Add(-time.Hour)
+	digital := func(o *order.Order) { o.Lines[0].Digital = true; o.ShippingLines = nil }
+	tests := []struct {
+		name       string
+		src        order.Source
+		first      func(o *order.Order)
+		staff      func(o *order.Order, now time.Time) ([]order.Change, error)
+		second     func(o *order.Order)
+		wantPay    order.PaymentStatus
+		wantFul    order.FulfilmentStatus
+		wantOnHold bool
+		wantEvents []order.EventType
+	}{
+		{"digital order paid later: delivered by the rule", order.SourceShopify, digital, nil,
+			func(o *order.Order) { digital(o); o.Payment = order.Paid },
+			order.Paid, order.Delivered, false, []order.EventType{order.OrderPaid, order.OrderDelivered}},
+		{"WooCommerce on-hold holds", order.SourceWooCommerce, nil, nil,
+			func(o *order.Order) { o.OnHold = true },
+			order.AwaitingPayment, order.AwaitingProcessing, true, []order.EventType{order.OrderUpdated}},
+		{"WooCommerce lifts its hold and the order is paid", order.SourceWooCommerce, func(o *order.Order) { o.OnHold = true }, nil,
+			func(o *order.Order) { o.Payment = order.Paid },
+			order.Paid, order.AwaitingProcessing, false, []order.EventType{order.OrderUpdated, order.OrderPaid}},
+		{"a Shopify update does not lift staff's hold", order.SourceShopify, nil,
+			func(o *order.Order, now time.Time) ([]order.Change, error) { return o.Hold(now) },
+			func(o *order.Order) { o.Note = "Livrer le matin" },
+			order.AwaitingPayment, order.AwaitingProcessing, true, []order.EventType{order.OrderUpdated}},
+		{"shipped while held is refused, the rest applies", order.SourceShopify, nil,
+			func(o *order.Order, now time.Time) ([]order.Change, error) { return o.Hold(now) },
+			func(o *order.Order) { o.Payment = order.Paid; o.Fulfilment = order.Shipped },
+			order.Paid, order.AwaitingProcessing, true, []order.EventType{order.OrderPaid}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newIntakeEnv(t)
+			first := intakeFrOrder(tt.src, "U1", t0)
+			if tt.first != nil {
+				tt.first(first)
+			}
+			in := intakeInbound(first, "d-1")
+			in.Reported = order.ReportedTotals{}
+			created := e.receive(in)
+			if tt.staff != nil {
+				_, err := e.store.Update(e.ctx, created.OrderID, func(o *order.Order) ([]order.Change, []order.Event, error) {
+					c, err := tt.staff(o, e.clock.Now())
+					return order.Stamp(c, order.StaffActor("auth0|1"), order.ViaAPI), nil, err
+				})
+				if err != nil {
+					t.Fatalf("staff: %v", err)
+				}
+			}
+			second := intakeFrOrder(tt.src, "U1", t0.Add(time.Minute))
+			if tt.first != nil {
+				tt.first(second)
+				second.OnHold = false
+			}
+			tt.second(second)
+			in = intakeInbound(second, "d-2")
+			in.Reported = order.ReportedTotals{}
+			res := e.receive(in)
+			o, _ := e.store.Get(e.ctx, created.OrderID)
+			if o.Payment != tt.wantPay || o.Fulfilment != tt.wantFul || o.OnHold != tt.wantOnHold {
+				t.Errorf("order %s/%s held %v, want %s/%s held %v (warnings %v)", o.Payment, o.Fulfilment, o.OnHold,
+					tt.wantPay, tt.wantFul, tt.wantOnHold, res.Warnings)
+			}
+			got := intakeEventTypes(e.store.Outbox())[1:]
+			if fmt.Sprint(got) != fmt.Sprint(tt.wantEvents) {
+				t.Errorf("events after creation = %v, want %v", got, tt.wantEvents)
+			}
+		})
+	}
+}

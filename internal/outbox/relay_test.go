@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -273,6 +275,44 @@ func TestRelayToSQS(t *testing.T) {
 			var d order.OrderEventData
 			if err := got[id].DecodeData(&d); err != nil || got[id].Type != e.Type || d.Grand.String() != "10.00 EUR" {
 				t.Errorf("event %s arrived as %+v (%v)", id, got[id], err)
+			}
+		}
+	}
+}
+
+// TestRelaySampleEvent relays events/outboxrelay/stream-outbox-insert.json,
+// a stream batch as Lambda delivers it: the two outbox INSERTs go to every
+// queue, the order and counter writes do not.
+func TestRelaySampleEvent(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "events", "outboxrelay", "stream-outbox-insert.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.DynamoDBEvent
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatalf("decode the sample: %v", err)
+	}
+	f := newFakeSQS()
+	r, err := outbox.New(f, []string{"q1", "q2"}, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := r.Handle(context.Background(), ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("handle: %+v %v", resp, err)
+	}
+	want := []string{"01JPB3MZ7K4QW2E8R5T6Y9V0JA", "01JPB3N4T2R8Y6U0W4E2Q9P7ZX"}
+	for _, q := range []string{"q1", "q2"} {
+		if got := f.sentIDs(q); !slices.Equal(got, want) {
+			t.Errorf("%s got %v, want %v", q, got, want)
+		}
+		for _, e := range f.sent[q] {
+			var ev order.Event
+			if err := json.Unmarshal([]byte(aws.ToString(e.MessageBody)), &ev); err != nil || ev.OrderID == "" {
+				t.Errorf("body %s: %v", aws.ToString(e.MessageBody), err)
+			}
+			if aws.ToString(e.MessageAttributes[outbox.AttrEventType].StringValue) != string(ev.Type) {
+				t.Errorf("eventType attribute of %s", ev.ID)
 			}
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -148,4 +150,43 @@ func TestExchangeRates(t *testing.T) {
 		{name: "missing", route: put, params: at("USD", "2025-03-11"), body: `{}`, status: 400, code: "missing_field"},
 		{name: "read scope cannot write", route: put, scopes: "orders:read", params: at("GBP", "2025-03-11"), body: `{"rate":"1.17"}`, status: 403, code: "missing_scope"},
 	})
+}
+
+// TestSampleEvents serves the events of events/settings in order, as API
+// Gateway sends them.
+func TestSampleEvents(t *testing.T) {
+	r := newRouter(t)
+	steps := []struct {
+		event  string
+		status int
+		want   map[string]string
+	}{
+		{"put-settings", 200, map[string]string{"version": "1", "numbering.next": "1006", "notifications.payment_reminder": "false"}},
+		{"get-settings", 200, map[string]string{"version": "1", "customStatuses": `["Retrait effectué","En attente de comptabilité"]`}},
+		{"put-exchange-rate", 200, map[string]string{"rate": "0.9231", "date": "2025-03-14"}},
+		{"get-exchange-rate", 200, map[string]string{"rate": "0.9231", "date": "2025-03-17", "rateDate": "2025-03-14"}},
+	}
+	for _, s := range steps {
+		b, err := os.ReadFile(filepath.Join("..", "..", "events", "settings", s.event+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev events.APIGatewayV2HTTPRequest
+		if err := json.Unmarshal(b, &ev); err != nil {
+			t.Fatal(err)
+		}
+		out, err := r.Serve(context.Background(), ev)
+		if err != nil || out.StatusCode != s.status {
+			t.Fatalf("%s: %d %s", s.event, out.StatusCode, out.Body)
+		}
+		var body map[string]any
+		if err := json.Unmarshal([]byte(out.Body), &body); err != nil {
+			t.Fatal(err)
+		}
+		for path, want := range s.want {
+			if got := lookup(body, path); got != want {
+				t.Errorf("%s: %s = %s, want %s", s.event, path, got, want)
+			}
+		}
+	}
 }
