@@ -70,7 +70,28 @@ func discoverSamples(dir string) ([]sample, error) {
 			out = append(out, s)
 		}
 	}
+	// Within a folder, samples that write run before samples that only read
+	// (GET routes), so that a read sample finds what a write sample stored.
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Folder != out[j].Folder {
+			return out[i].Folder < out[j].Folder
+		}
+		return !isRead(out[i].Path) && isRead(out[j].Path)
+	})
 	return out, nil
+}
+
+// isRead reports whether a sample is an HTTP API request to a GET route.
+func isRead(path string) bool {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var ev struct {
+		RouteKey string `json:"routeKey"`
+	}
+	_ = json.Unmarshal(b, &ev) // not an HTTP sample: not a read
+	return strings.HasPrefix(ev.RouteKey, "GET ")
 }
 
 // isolate renames the template's tables, queues and buckets so that the
