@@ -75,7 +75,7 @@ lint: tools ## sam validate --lint, serverless rules, go vet, staticcheck (all r
 
 # GOTEST_FLAGS applies to the whole suite, unit and integration tests alike:
 # the integration tests need the stack and fail when it is down.
-GOTEST_FLAGS ?= -race -count=1
+GOTEST_FLAGS ?= -race -count=1 -timeout 30m
 
 # test runs lint, the tests and the fuzzing even when an earlier step fails,
 # so that one run reports every problem; it fails if any step did.
