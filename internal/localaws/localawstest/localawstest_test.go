@@ -169,7 +169,7 @@ func TestSentEmails(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	got := WaitForEmails(t, strings.ToUpper(mine), 2, 5*time.Second)
+	got := WaitForEmails(t, strings.ToUpper(mine), 2, time.Minute)
 	if len(got) != 2 {
 		t.Fatalf("got %d mails to %s, want 2: %+v", len(got), mine, got)
 	}
