@@ -80,9 +80,10 @@ GOTEST_FLAGS ?= -race -count=1 -timeout 30m
 # test runs lint, the tests and the fuzzing even when an earlier step fails,
 # so that one run reports every problem; it fails if any step did.
 .PHONY: test
-test: tools stack-up ## everything, from a fresh machine: tools, stack, lint, all tests, short fuzzing
+test: tools stack-up ## everything, from a fresh machine: tools, stack, lint, sam build, all tests, short fuzzing
 	@rc=0; \
 	$(MAKE) --no-print-directory lint || rc=1; \
+	$(MAKE) --no-print-directory sam-build || rc=1; \
 	$(GO) test $(GOTEST_FLAGS) ./... || rc=1; \
 	$(MAKE) --no-print-directory fuzz || rc=1; \
 	if [[ $$rc != 0 ]]; then echo "make test: FAILED (see above)"; fi; \

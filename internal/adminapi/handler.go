@@ -427,7 +427,17 @@ func (a *API) getStock(ctx context.Context, req *apihttp.Request) (*apihttp.Resp
 	if err != nil {
 		return nil, err
 	}
-	return apihttp.JSON(http.StatusOK, newStockView(si))
+	return stockWritten(si)
+}
+
+// stockWritten answers with a stock item and its ETag (its version), which
+// a later count sends back in If-Match.
+func stockWritten(si order.StockItem) (*apihttp.Response, error) {
+	resp, err := apihttp.JSON(http.StatusOK, newStockView(si))
+	if err != nil {
+		return nil, err
+	}
+	return resp.WithHeader("ETag", apihttp.ETag(si.Version)), nil
 }
 
 func (a *API) putStock(ctx context.Context, req *apihttp.Request) (*apihttp.Response, error) {
@@ -442,11 +452,30 @@ func (a *API) putStock(ctx context.Context, req *apihttp.Request) (*apihttp.Resp
 	if body.OnHand == nil {
 		return nil, missing("adminapi.PutStock", "onHand", "a stock count needs onHand")
 	}
-	si, err := a.svc.PutStock(ctx, order.StockCount{SKU: req.PathParam("sku"), OnHand: *body.OnHand, LowThreshold: body.LowThreshold, AllowBackorder: body.AllowBackorder})
+	count := order.StockCount{SKU: req.PathParam("sku"), OnHand: *body.OnHand, LowThreshold: body.LowThreshold, AllowBackorder: body.AllowBackorder}
+	pre, err := apihttp.IfMatch(req)
 	if err != nil {
 		return nil, err
 	}
-	return apihttp.JSON(http.StatusOK, newStockView(si))
+	if pre.IsSet() && !pre.Matches(-1) { // a version list, not "*"
+		v, ok := pre.ExpectedVersion()
+		if !ok {
+			cur, err := a.svc.Stock(ctx, count.SKU)
+			if err != nil {
+				return nil, err
+			}
+			if err := pre.Check(cur.Version); err != nil {
+				return nil, err
+			}
+			v = cur.Version
+		}
+		count.IfMatch = &v
+	}
+	si, err := a.svc.PutStock(ctx, count)
+	if err != nil {
+		return nil, err
+	}
+	return stockWritten(si)
 }
 
 // DeadlineMargin is how long before the Lambda's own deadline a request's

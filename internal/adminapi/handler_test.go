@@ -413,3 +413,41 @@ func TestHistoryAndListThroughAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestStockCountIsConditional checks that a stock count never overwrites a
+// change made since it was read: the ETag is the stock's version, If-Match
+// names the version a count is based on, and a payment's decrement in
+// between makes the stale count a 412.
+func TestStockCountIsConditional(t *testing.T) {
+	f := newFixture(t)
+	params := map[string]string{"sku": "MUG-1"}
+	put := func(ifMatch, body string) answer {
+		var h map[string]string
+		if ifMatch != "" {
+			h = map[string]string{"If-Match": ifMatch}
+		}
+		return f.do(t, call{route: adminapi.RoutePutStock, params: params, headers: h, body: body, scope: rw})
+	}
+	if a := put("", `{"onHand":10,"lowThreshold":2}`); a.status != 200 || a.headers["ETag"] != `"1"` {
+		t.Fatalf("first count: %d ETag %s (%s)", a.status, a.headers["ETag"], a.raw)
+	}
+	if a := f.do(t, call{route: adminapi.RouteGetStock, params: params, scope: "orders:read"}); a.status != 200 || a.headers["ETag"] != `"1"` {
+		t.Fatalf("get: %d ETag %s", a.status, a.headers["ETag"])
+	}
+	// A sale takes 3 while someone is counting from version 1.
+	if _, err := f.store.Stock().Adjust(context.Background(), "sale", []order.StockAdjustment{{SKU: "MUG-1", Delta: -3}}); err != nil {
+		t.Fatal(err)
+	}
+	if a := put(`"1"`, `{"onHand":12,"lowThreshold":2}`); a.status != http.StatusPreconditionFailed || a.code() != "version_mismatch" {
+		t.Fatalf("stale count: %d %s, want 412 version_mismatch", a.status, a.raw)
+	}
+	if si, _ := f.store.Stock().Get(context.Background(), "MUG-1"); si.OnHand != 7 {
+		t.Fatalf("the stale count overwrote the sale: on hand %d, want 7", si.OnHand)
+	}
+	if a := put(`"2"`, `{"onHand":12,"lowThreshold":2}`); a.status != 200 || a.headers["ETag"] != `"3"` {
+		t.Fatalf("count at the current version: %d ETag %s (%s)", a.status, a.headers["ETag"], a.raw)
+	}
+	if a := put(`W/"3"`, `{"onHand":1,"lowThreshold":2}`); a.status != http.StatusPreconditionFailed {
+		t.Fatalf("weak tag: %d, want 412", a.status)
+	}
+}

@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -54,7 +55,8 @@ func decodeStock(it item) order.StockItem {
 	onHand, _ := getN(it, "onHand")
 	low, _ := getN(it, "lowThreshold")
 	back, _ := it["allowBackorder"].(*types.AttributeValueMemberBOOL)
-	return order.StockItem{SKU: getS(it, "sku"), OnHand: onHand, LowThreshold: low, AllowBackorder: back != nil && back.Value}
+	version, _ := getN(it, attrVersion)
+	return order.StockItem{SKU: getS(it, "sku"), OnHand: onHand, LowThreshold: low, AllowBackorder: back != nil && back.Value, Version: version}
 }
 
 // Put implements order.StockStore.
@@ -66,15 +68,27 @@ func (st *Stock) Put(ctx context.Context, si order.StockItem) error {
 	if err := order.CheckStockItem(op, si); err != nil {
 		return err
 	}
-	_, err := st.s.db.PutItem(ctx, &dynamodb.PutItemInput{
+	in := &dynamodb.PutItemInput{
 		TableName: aws.String(st.s.table),
 		Item: item{
 			attrPK: str(stockPK(si.SKU)), attrSK: str(skStock), attrType: str(typeStock),
 			"sku": str(si.SKU), "onHand": num(si.OnHand), "lowThreshold": num(si.LowThreshold),
 			"allowBackorder": &types.AttributeValueMemberBOOL{Value: si.AllowBackorder},
+			attrVersion:      num(si.Version + 1),
 		},
-	})
-	if err != nil {
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}
+	if si.Version > 0 {
+		in.ConditionExpression = aws.String("#v = :v")
+		in.ExpressionAttributeNames = map[string]string{"#v": attrVersion}
+		in.ExpressionAttributeValues = item{":v": num(si.Version)}
+	}
+	if _, err := st.s.db.PutItem(ctx, in); err != nil {
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			return order.E(op, order.Conflict, order.CodeVersionConflict,
+				fmt.Sprintf("the stock of %s changed since version %d was read", si.SKU, si.Version))
+		}
 		return mapErr(op, fmt.Errorf("save stock of %s: %w", si.SKU, err))
 	}
 	return nil
@@ -100,20 +114,20 @@ func (st *Stock) Adjust(ctx context.Context, token string, adj []order.StockAdju
 	}
 	for _, a := range merged {
 		cond := "attribute_exists(PK)"
-		values := item{":d": num(a.Delta)}
+		values := item{":d": num(a.Delta), ":one": num(1)}
 		if a.Delta < 0 {
 			cond += " AND (#back = :true OR #onHand >= :need)"
 			values[":true"] = &types.AttributeValueMemberBOOL{Value: true}
 			values[":need"] = num(-a.Delta)
 		}
-		names := map[string]string{"#onHand": "onHand"}
+		names := map[string]string{"#onHand": "onHand", "#ver": attrVersion}
 		if a.Delta < 0 {
 			names["#back"] = "allowBackorder"
 		}
 		t.add(roleOther, types.TransactWriteItem{Update: &types.Update{
 			TableName:                           aws.String(st.s.table),
 			Key:                                 key(stockPK(a.SKU), skStock),
-			UpdateExpression:                    aws.String("SET #onHand = #onHand + :d"),
+			UpdateExpression:                    aws.String("SET #onHand = #onHand + :d ADD #ver :one"),
 			ConditionExpression:                 aws.String(cond),
 			ExpressionAttributeNames:            names,
 			ExpressionAttributeValues:           values,

@@ -32,11 +32,17 @@ func (st *Stock) Get(ctx context.Context, sku string) (order.StockItem, error) {
 
 // Put implements order.StockStore.
 func (st *Stock) Put(ctx context.Context, si order.StockItem) error {
-	if err := order.CheckStockItem("memstore.Stock.Put", si); err != nil {
+	const op = "memstore.Stock.Put"
+	if err := order.CheckStockItem(op, si); err != nil {
 		return err
 	}
 	st.s.mu.Lock()
 	defer st.s.mu.Unlock()
+	if cur := st.s.stock[si.SKU]; cur.Version != si.Version {
+		return order.E(op, order.Conflict, order.CodeVersionConflict,
+			fmt.Sprintf("the stock of %s changed since version %d was read", si.SKU, si.Version))
+	}
+	si.Version++
 	st.s.stock[si.SKU] = si
 	return nil
 }
@@ -73,6 +79,7 @@ func (st *Stock) Adjust(ctx context.Context, token string, adj []order.StockAdju
 	for _, a := range merged {
 		si := st.s.stock[a.SKU]
 		si.OnHand += a.Delta
+		si.Version++
 		st.s.stock[a.SKU] = si
 	}
 	if token != "" {

@@ -394,6 +394,11 @@ type StockCount struct {
 	// nil takes the shop's default (Settings.LowStockDefault).
 	LowThreshold   *int64
 	AllowBackorder bool
+	// IfMatch, when set, is the version the count was based on (the ETag
+	// the client read): a stock changed since is a PreconditionFailed error.
+	// Without it the count is based on the version read here, and a change
+	// between that read and the write is a Conflict: never a lost update.
+	IfMatch *int64
 }
 
 // PutStock records a stock count for a SKU: from then on the shop tracks
@@ -420,8 +425,26 @@ func (l *Lifecycle) PutStock(ctx context.Context, c StockCount) (StockItem, erro
 	if err := CheckStockItem(op, si); err != nil {
 		return StockItem{}, err
 	}
+	if c.IfMatch != nil {
+		si.Version = *c.IfMatch
+	} else {
+		cur, err := l.stock.Get(ctx, c.SKU)
+		switch {
+		case err == nil:
+			si.Version = cur.Version
+		case !IsKind(err, NotFound):
+			return StockItem{}, fmt.Errorf("read stock of %s: %w", c.SKU, err)
+		}
+	}
 	if err := l.stock.Put(ctx, si); err != nil {
+		if c.IfMatch != nil && CodeOf(err) == CodeVersionConflict {
+			e := E(op, PreconditionFailed, "version_mismatch",
+				fmt.Sprintf("the stock of %s is no longer at version %d", c.SKU, *c.IfMatch))
+			e.Err = err
+			return StockItem{}, e
+		}
 		return StockItem{}, fmt.Errorf("save stock of %s: %w", si.SKU, err)
 	}
+	si.Version++
 	return si, nil
 }

@@ -288,9 +288,14 @@ const MaxStockAdjustments = 90
 type StockStore interface {
 	// Get returns the stock item of sku, or a NotFound error.
 	Get(ctx context.Context, sku string) (StockItem, error)
-	// Put creates or replaces a stock item (a stock count, a new threshold).
+	// Put creates or replaces a stock item (a stock count, a new threshold)
+	// only if the stored item's version is item.Version (0: no item yet),
+	// and stores it with Version+1. A mismatch writes nothing and is a
+	// Conflict with code version_conflict: a count never silently overwrites
+	// an adjustment made since it was read.
 	Put(ctx context.Context, item StockItem) error
-	// Adjust applies all the adjustments or none. A SKU without a stock
+	// Adjust applies all the adjustments or none, each raising the item's
+	// version by one. A SKU without a stock
 	// item is NotFound; taking an item below zero is a Conflict with code
 	// insufficient_stock (Details: sku, onHand, requested) unless it allows
 	// backorders. token makes the adjustment happen once: an Adjust with a

@@ -14,6 +14,9 @@ type StockItem struct {
 	AllowBackorder bool `json:"allowBackorder,omitempty"`
 	// LowThreshold is the level at or below which the stock is low.
 	LowThreshold int64 `json:"lowThreshold"`
+	// Version increases by one on every stored change (a count or an
+	// adjustment); a count is written only over the version it was based on.
+	Version int64 `json:"version"`
 }
 
 // NewStockItem is an item with the shop's default low-stock threshold.

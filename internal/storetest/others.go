@@ -249,6 +249,35 @@ func RunStockStore(t *testing.T, f Factory) {
 	if err != nil || sold != 5 || si.OnHand != 0 {
 		t.Fatalf("sold %d, on hand %d (%v); want 5 sold and none left", sold, si.OnHand, err)
 	}
+
+	// A count is written only over the version it was read at: neither a
+	// second creation nor a count read before an adjustment overwrites it.
+	count := order.StockItem{SKU: "COUNTED", OnHand: 10, LowThreshold: 2}
+	if err := s.Stock.Put(ctx, count); err != nil {
+		t.Fatalf("first count: %v", err)
+	}
+	wantKind(t, s.Stock.Put(ctx, count), order.Conflict, order.CodeVersionConflict)
+	read, err := s.Stock.Get(ctx, "COUNTED")
+	if err != nil || read.Version != 1 {
+		t.Fatalf("after the first count: version %d (%v), want 1", read.Version, err)
+	}
+	if _, err := s.Stock.Adjust(ctx, "sale-while-counting", []order.StockAdjustment{{SKU: "COUNTED", Delta: -3}}); err != nil {
+		t.Fatalf("adjust: %v", err)
+	}
+	stale := read
+	stale.OnHand = 12
+	wantKind(t, s.Stock.Put(ctx, stale), order.Conflict, order.CodeVersionConflict)
+	after, err := s.Stock.Get(ctx, "COUNTED")
+	if err != nil || after.OnHand != 7 || after.Version != 2 {
+		t.Fatalf("after the sale: on hand %d, version %d (%v); want 7 at version 2", after.OnHand, after.Version, err)
+	}
+	after.OnHand = 12
+	if err := s.Stock.Put(ctx, after); err != nil {
+		t.Fatalf("count over the current version: %v", err)
+	}
+	if got, err := s.Stock.Get(ctx, "COUNTED"); err != nil || got.OnHand != 12 || got.Version != 3 {
+		t.Fatalf("after the recount: %+v (%v), want 12 at version 3", got, err)
+	}
 }
 
 // newCart is a valid abandoned cart.
