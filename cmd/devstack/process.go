@@ -21,6 +21,11 @@ type service struct {
 	marker  string // a word of its command line, to recognise our process behind a pid
 	argv    []string
 	healthy func(ctx context.Context) error // a real API call
+	// Optional hooks: fresh runs before a start, ready once the started
+	// (or already running, owned) emulator answers, drop after a stop.
+	fresh func() error
+	ready func(ctx context.Context) error
+	drop  func() error
 }
 
 func (s *stack) pidFile(sv service) string { return filepath.Join(s.run, sv.name+".pid") }
@@ -85,6 +90,11 @@ func processGroup(pid int) int {
 // neither a Ctrl-C in the shell nor devstack's exit stops it), with its
 // output in .cache/run/<name>.log, and waits until it answers.
 func (s *stack) start(ctx context.Context, sv service) error {
+	if sv.fresh != nil {
+		if err := sv.fresh(); err != nil {
+			return fmt.Errorf("%s: %w", sv.name, err)
+		}
+	}
 	logf, err := os.OpenFile(s.logFile(sv), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("open log: %w", err)
@@ -177,6 +187,11 @@ func (s *stack) stop(sv service) error {
 		return fmt.Errorf("remove pid file: %w", err)
 	}
 	fmt.Printf("%-9s stopped (pid %d)\n", sv.name, pid)
+	if sv.drop != nil {
+		if err := sv.drop(); err != nil {
+			return fmt.Errorf("%s: %w", sv.name, err)
+		}
+	}
 	return nil
 }
 

@@ -45,9 +45,14 @@ func (s *stack) services() []service {
 			port:   s.ddbPort,
 			marker: "software.amazon.dynamodb.services.local.main.ServerRunner",
 			// -Xmx: the JVM would otherwise size its heap from the machine's
-			// memory; in-memory test tables need far less.
-			argv: []string{"java", "-Xmx2g", "-Djava.library.path=" + lib, "-cp", filepath.Join(lib, "*"),
-				"software.amazon.dynamodb.services.local.main.ServerRunner", "-inMemory", "-sharedDb", "-port", strconv.Itoa(s.ddbPort)},
+			// memory; the tables live in SQLite, outside the heap. -dbPath
+			// rather than -inMemory: see dynamodb.go.
+			argv: []string{"java", "-Xmx1g", "-Djava.library.path=" + lib, "-cp", filepath.Join(lib, "*"),
+				"software.amazon.dynamodb.services.local.main.ServerRunner", "-dbPath", s.ddbDataDir(), "-sharedDb",
+				"-disableTelemetry", "-port", strconv.Itoa(s.ddbPort)},
+			fresh: s.ddbFresh,
+			ready: s.ddbIndex,
+			drop:  s.ddbDrop,
 			healthy: func(ctx context.Context) error {
 				ctx, cancel := context.WithTimeout(ctx, healthTimeout)
 				defer cancel()
@@ -99,6 +104,9 @@ func (s *stack) up(ctx context.Context) error {
 				// than fail on the busy port.
 				fmt.Printf("%-9s already answering on port %d (not started by this checkout), using it\n", sv.name, sv.port)
 			}
+			if err := s.readyHook(ctx, sv, pid); err != nil {
+				return err
+			}
 			continue
 		}
 		if pid != 0 {
@@ -108,11 +116,30 @@ func (s *stack) up(ctx context.Context) error {
 		if err := s.start(ctx, sv); err != nil {
 			return err
 		}
+		pid, err = s.ownedPID(sv)
+		if err != nil {
+			return fmt.Errorf("%s: %w", sv.name, err)
+		}
+		if err := s.readyHook(ctx, sv, pid); err != nil {
+			return err
+		}
 	}
 	if err := s.provision(ctx); err != nil {
 		return err
 	}
 	fmt.Printf("stack up in %s; for a shell: eval \"$(go run ./cmd/devstack env)\"\n", time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+// readyHook runs sv's ready hook on an emulator this checkout started
+// (pid != 0); one run by someone else is used as it is.
+func (s *stack) readyHook(ctx context.Context, sv service, pid int) error {
+	if sv.ready == nil || pid == 0 {
+		return nil
+	}
+	if err := sv.ready(ctx); err != nil {
+		return fmt.Errorf("%s: %w", sv.name, err)
+	}
 	return nil
 }
 
@@ -151,6 +178,16 @@ func (s *stack) status(ctx context.Context) error {
 			down = append(down, sv.name)
 		}
 		fmt.Printf("%-9s port %d %s (%s)\n", sv.name, sv.port, state, owner)
+		if sv.name == "dynamodb" && pid != 0 && state == "answering" {
+			ok, err := s.ddbIndexed(ctx)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errors.New("dynamodb: the stream-record index is missing (run `devstack up`)")
+			}
+			fmt.Printf("%-9s stream-record index in place (%s)\n", "", filepath.Join(s.ddbDataDir(), ddbFile))
+		}
 	}
 	if len(down) > 0 {
 		return fmt.Errorf("not answering: %s (start with `make stack-up`)", strings.Join(down, ", "))

@@ -88,6 +88,13 @@ func (s *Store) put(it item, cond string, names map[string]string, values item) 
 // docs/DATA_MODEL.md for the items and their conditions.
 func (s *Store) Create(ctx context.Context, in *order.Order, opts order.CreateOptions) (*order.Order, error) {
 	const op = "dynamo.Create"
+	if in != nil && in.ID == "" && in.ExternalID != "" {
+		// The id Accept would give it: either way, one record per
+		// storefront order.
+		c := *in
+		c.ID = order.StorefrontOrderID(c.Source, c.ExternalID)
+		in = &c
+	}
 	o, err := order.PrepareNewOrder(op, in, s.now())
 	if err != nil {
 		return nil, err
@@ -427,7 +434,21 @@ func (s *Store) GetByExternal(ctx context.Context, source order.Source, external
 	if externalID == "" || source == "" {
 		return nil, notFound(op, "external order", externalID)
 	}
-	return s.getVia(ctx, op, key(extPK(string(source), externalID), skExt), "external order", string(source)+"/"+externalID)
+	o, err := s.getVia(ctx, op, key(extPK(string(source), externalID), skExt), "external order", string(source)+"/"+externalID)
+	if !order.IsKind(err, order.NotFound) {
+		return o, err
+	}
+	// An accepted order has no external-id item: its id is derived.
+	o, gerr := s.Get(ctx, order.StorefrontOrderID(source, externalID))
+	switch {
+	case order.IsKind(gerr, order.NotFound):
+		return nil, err
+	case gerr != nil:
+		return nil, gerr
+	case o.Source != source || o.ExternalID != externalID:
+		return nil, err
+	}
+	return o, nil
 }
 
 // getVia follows a lookup item (number or external id) to its order.

@@ -32,6 +32,11 @@ func (s *Store) update(ctx context.Context, op, id string, expected int64, fn or
 	if err != nil {
 		return nil, err
 	}
+	// An accepted order is numbered before anything else changes it, so
+	// that no write ever drops its pending creation.
+	if it, err = s.assignNumber(ctx, op, it); err != nil {
+		return nil, err
+	}
 	for attempt := 0; ; attempt++ {
 		cur, err := decodeOrder(it)
 		if err != nil {

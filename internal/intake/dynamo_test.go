@@ -54,12 +54,25 @@ func (e *dynEnv) instance(t testing.TB) (*apihttp.Router, *dynamo.Store) {
 	return e.instanceWith(t, order.IntakeConfig{})
 }
 
-// instanceWith is instance with an intake configuration.
+// instanceWith is instance with an intake configuration. Its accepted
+// orders are numbered at once (numberAtOnce), as the numbering consumer
+// would a moment later.
 func (e *dynEnv) instanceWith(t testing.TB, cfg order.IntakeConfig) (*apihttp.Router, *dynamo.Store) {
 	t.Helper()
+	return e.newInstance(t, cfg, true)
+}
+
+// newInstance builds a warm instance; numbered says whether its accepted
+// orders are numbered at once or left to the numbering consumer.
+func (e *dynEnv) newInstance(t testing.TB, cfg order.IntakeConfig, numbered bool) (*apihttp.Router, *dynamo.Store) {
+	t.Helper()
 	st := dynamo.New(e.db, e.table)
+	var orders order.OrderStore = st
+	if numbered {
+		orders = numberAtOnce{st}
+	}
 	svc, err := order.NewIntake(order.IntakeDeps{
-		Orders: st, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts(),
+		Orders: orders, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts(),
 	}, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -134,7 +147,7 @@ func TestDynamoRefusalsLeaveTheTableUnchanged(t *testing.T) {
 				deps.Now = func() time.Time { return tt.now }
 			}
 			st := dynamo.New(e.db, e.table)
-			svc, err := order.NewIntake(order.IntakeDeps{Orders: st, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts()}, order.IntakeConfig{})
+			svc, err := order.NewIntake(order.IntakeDeps{Orders: numberAtOnce{st}, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts()}, order.IntakeConfig{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -235,9 +248,9 @@ func TestDynamoConcurrentDeliveriesOfOneWebhook(t *testing.T) {
 		}
 	}
 	items := e.scan(t)
-	if created != 1 || itemsOfType(items, "order") != 1 || itemsOfType(items, "externalId") != 1 || itemsOfType(items, "outbox") != 1 {
-		t.Errorf("created %d; table has %d orders, %d external ids, %d events; want 1 each", created,
-			itemsOfType(items, "order"), itemsOfType(items, "externalId"), itemsOfType(items, "outbox"))
+	if created != 1 || itemsOfType(items, "order") != 1 || itemsOfType(items, "orderNumber") != 1 || itemsOfType(items, "outbox") != 1 {
+		t.Errorf("created %d; table has %d orders, %d numbers, %d events; want 1 each", created,
+			itemsOfType(items, "order"), itemsOfType(items, "orderNumber"), itemsOfType(items, "outbox"))
 	}
 }
 
@@ -422,5 +435,55 @@ func TestDynamoSettingsApply(t *testing.T) {
 	}
 	if data.Number != "MaBoutique-1007-2019" || data.PaymentStatus != "AWAITING_PAYMENT" {
 		t.Errorf("event data = %+v", data)
+	}
+}
+
+// TestDynamoAcceptedBeforeNumbered: on its creation topic, a new order is
+// one request (the order's conditional write) and its retry one request;
+// the table then holds the order alone, without number, history or event,
+// until the numbering consumer's transaction writes them.
+func TestDynamoAcceptedBeforeNumbered(t *testing.T) {
+	e := newDynEnv(t)
+	r, st := e.newInstance(t, order.IntakeConfig{}, false)
+	ev := loadEvent(t, "intake", "shopify-webhook-orders-create")
+	if warm := serve(t, r, shopifyDelivery(t, 1)); warm.Status != http.StatusCreated { // settings read
+		t.Fatalf("warm-up: %d %s", warm.Status, warm.Raw)
+	}
+	e.counter.Reset()
+	first := serve(t, r, ev)
+	if first.Status != http.StatusCreated || first.Result.Number != "" {
+		t.Fatalf("first delivery: %d %s, want 201 without a number yet", first.Status, first.Raw)
+	}
+	if n := e.counter.Total(); n != 1 {
+		t.Errorf("new order: %d requests (%v), want 1", n, e.counter.Counts())
+	}
+	items := e.scan(t)
+	if itemsOfType(items, "order") != 2 || itemsOfType(items, "outbox") != 0 || itemsOfType(items, "orderNumber") != 0 || itemsOfType(items, "history") != 0 {
+		t.Fatalf("before numbering: %d orders, %d events, %d numbers, %d history rows; want the 2 orders alone",
+			itemsOfType(items, "order"), itemsOfType(items, "outbox"), itemsOfType(items, "orderNumber"), itemsOfType(items, "history"))
+	}
+	e.counter.Reset()
+	again := serve(t, r, ev)
+	if again.Status != http.StatusOK || again.Result.Outcome != order.OutcomeDuplicate || again.Result.OrderID != first.Result.OrderID {
+		t.Fatalf("retry: %d %s, want 200 duplicate of %s", again.Status, again.Raw, first.Result.OrderID)
+	}
+	if n := e.counter.Total(); n != 1 {
+		t.Errorf("retry: %d requests (%v), want 1", n, e.counter.Counts())
+	}
+	for i, id := range []string{order.StorefrontOrderID(order.SourceShopify, "1"), first.Result.OrderID} {
+		o, err := st.AssignNumber(context.Background(), id)
+		if err != nil || o.Number != fmt.Sprint(i+1) {
+			t.Fatalf("numbering %s: %+v, %v; want number %d", id, o, err, i+1)
+		}
+	}
+	items = e.scan(t)
+	if itemsOfType(items, "outbox") != 2 || itemsOfType(items, "orderNumber") != 2 || itemsOfType(items, "history") < 2 {
+		t.Fatalf("after numbering: %d events, %d numbers, %d history rows; want 2, 2, at least 2",
+			itemsOfType(items, "outbox"), itemsOfType(items, "orderNumber"), itemsOfType(items, "history"))
+	}
+	// A retry after the numbering is still recognised in one request.
+	e.counter.Reset()
+	if late := serve(t, r, ev); late.Status != http.StatusOK || late.Result.Outcome != order.OutcomeDuplicate || e.counter.Total() != 1 {
+		t.Fatalf("late retry: %d %s in %d requests, want 200 duplicate in 1", late.Status, late.Raw, e.counter.Total())
 	}
 }

@@ -117,6 +117,14 @@ func (h *Handler) Webhook(ctx context.Context, req *apihttp.Request) (*apihttp.R
 // unfinished order. An order from them completes the cart of its own id.
 var cartSharesOrderID = map[order.Source]bool{order.SourceWooCommerce: true, order.SourceEcwid: true}
 
+// creationTopics is each source's "order created" topic.
+var creationTopics = map[order.Source]string{
+	order.SourceShopify:     webhook.ShopifyOrdersCreate,
+	order.SourceWooCommerce: webhook.WooOrderCreated,
+	order.SourceEcwid:       webhook.EcwidOrderCreated,
+	order.SourceGeneric:     webhook.GenericOrderCreated,
+}
+
 // inboundOf maps a verified delivery onto the intake's input.
 func inboundOf(d *webhook.Delivery, fp string) order.Inbound {
 	in := order.Inbound{
@@ -127,6 +135,7 @@ func inboundOf(d *webhook.Delivery, fp string) order.Inbound {
 	switch d.Kind {
 	case webhook.KindOrder:
 		in.Kind = order.InboundOrder
+		in.Creation = creationTopics[d.Source] == d.Topic
 		if d.Order != nil && cartSharesOrderID[d.Source] {
 			in.CartExternalID = d.Order.ExternalID
 		}

@@ -28,7 +28,7 @@ func newMemEnv(t *testing.T) *memEnv {
 	t.Helper()
 	st := memstore.New()
 	svc, err := order.NewIntake(order.IntakeDeps{
-		Orders: st, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts(),
+		Orders: numberAtOnce{st}, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts(),
 	}, order.IntakeConfig{})
 	if err != nil {
 		t.Fatal(err)

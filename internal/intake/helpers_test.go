@@ -200,3 +200,18 @@ func serve(t testing.TB, r *apihttp.Router, ev events.APIGatewayV2HTTPRequest) r
 	}
 	return resp
 }
+
+// numberAtOnce is an order store whose accepted orders are numbered as soon
+// as they are stored: what the numbering consumer of the table's stream
+// does about a second later. Tests that look at numbers, history and events
+// right after a delivery use it; the benchmark and the budget tests use the
+// store alone.
+type numberAtOnce struct{ order.OrderStore }
+
+func (s numberAtOnce) Accept(ctx context.Context, o *order.Order, p order.PendingCreation) (*order.Order, error) {
+	accepted, err := s.OrderStore.Accept(ctx, o, p)
+	if err != nil {
+		return nil, err
+	}
+	return s.AssignNumber(ctx, accepted.ID)
+}

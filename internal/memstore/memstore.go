@@ -26,6 +26,7 @@ type Store struct {
 	orders   map[string]*order.Order // by id; copies, never shared with callers
 	byNumber map[string]string       // display number → id
 	byExt    map[string]string       // source + "\x00" + external id → id
+	accepted map[string]accepted     // by id: orders stored by Accept
 	last     int64                   // last order number issued
 	history  map[string][]histRow    // by order id, sorted by key
 	outbox   []order.Event
@@ -62,6 +63,7 @@ func New(opts ...Option) *Store {
 		orders:      map[string]*order.Order{},
 		byNumber:    map[string]string{},
 		byExt:       map[string]string{},
+		accepted:    map[string]accepted{},
 		history:     map[string][]histRow{},
 		idem:        map[string]*order.IdempotencyRecord{},
 		customers:   map[string]*order.CustomerSummary{},
@@ -106,6 +108,11 @@ func (s *Store) Create(ctx context.Context, in *order.Order, opts order.CreateOp
 	const op = "memstore.Create"
 	if err := ctx.Err(); err != nil {
 		return nil, order.Wrap(op, order.Transient, "cancelled", "the request was cancelled or timed out", err)
+	}
+	if in != nil && in.ID == "" && in.ExternalID != "" {
+		c := *in
+		c.ID = order.StorefrontOrderID(c.Source, c.ExternalID)
+		in = &c
 	}
 	o, err := order.PrepareNewOrder(op, in, s.now())
 	if err != nil {
@@ -285,6 +292,13 @@ func (s *Store) update(ctx context.Context, op, id string, expected int64, fn or
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, err := s.getLocked(op, id); err != nil {
+		return nil, err
+	}
+	// An accepted order is numbered before anything else changes it.
+	if err := s.numberLocked(op, id); err != nil {
+		return nil, err
+	}
 	cur, err := s.getLocked(op, id)
 	if err != nil {
 		return nil, err
@@ -307,6 +321,9 @@ func (s *Store) update(ctx context.Context, op, id string, expected int64, fn or
 		return nil, order.Wrap(op, order.Internal, "invalid_order", "the order cannot be copied", err)
 	}
 	s.orders[id] = stored
+	if a, ok := s.accepted[id]; ok && a.delivery != "" {
+		s.accepted[id] = accepted{} // the table's record loses it at the first change
+	}
 	s.addHistory(id, next.Version, changes)
 	s.outbox = append(s.outbox, withOrder(events, id)...)
 	return next, nil

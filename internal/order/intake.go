@@ -76,6 +76,10 @@ type Inbound struct {
 	CartExternalID string
 	// Cart is the checkout (for InboundCart).
 	Cart *Cart
+	// Creation is true for the storefront's "order created" topic
+	// (Shopify orders/create, WooCommerce, Ecwid and generic order.created):
+	// such a delivery is accepted before it is claimed (see receiveOrder).
+	Creation bool
 	// CheckoutCompleted is true for a checkout that already became an
 	// order: an untracked one is not worth tracking.
 	CheckoutCompleted bool
@@ -343,76 +347,105 @@ func resetOwnFields(o *Order) {
 }
 
 // receiveOrder is Receive for an order delivery.
+//
+// A delivery of a creation topic (Creation) is most often a new order: it
+// is accepted at once, the order's own conditional write being both the
+// whole creation and the duplicate check, so a new order costs one request
+// and a retry of it one request too (the failed condition returns the
+// stored order and the delivery that created it). Other topics are claimed
+// first, so that a retry of an update already applied costs that one
+// request; a new order arriving that way costs the claim and the
+// acceptance, whose record then answers the retries (the claim is left to
+// expire). An order that exists already gets the delivery as an update,
+// under a claim.
 func (s *Intake) receiveOrder(ctx context.Context, in Inbound) (IntakeResult, error) {
 	now := s.now()
 	p, err := checkStorefrontOrder(in, now)
 	if err != nil {
 		return IntakeResult{}, err
 	}
-
-	// Everything is checked: from here on, writes. The claim comes first,
-	// so that a retry of a delivery already handled costs that one request.
+	// Everything is checked: from here on, writes.
 	scope := webhookScopePrefix + string(in.Source)
-	held, err := s.deps.Idempotency.Begin(ctx, scope, in.DeliveryID, in.Fingerprint, s.cfg.ClaimLock)
-	if err != nil {
+	delivery := DeliveryKey(scope, in.DeliveryID)
+	owned := false
+	if !in.Creation {
+		done, res, held, err := s.claim(ctx, scope, in)
+		if err != nil || done {
+			return res, err
+		}
+		owned = held
+	}
+	fail := func(err error) (IntakeResult, error) {
+		if owned {
+			s.release(ctx, scope, in.DeliveryID)
+		}
 		return IntakeResult{}, err
 	}
-	if held != nil && held.Status == IdempotencyCompleted {
-		return replay(held), nil
-	}
-	// A claim held by a concurrent attempt of the same delivery does not
-	// stop this one: both go on, the external-id condition lets one create
-	// the order, and the other learns its id. Only the claimer completes
-	// the record, so that the two never fight over it.
-	owned := held == nil
 	set, err := s.shopSettings(ctx)
 	if err == nil {
 		err = s.completeOrder(ctx, p, set, now)
 	}
 	if err != nil {
-		if owned {
-			s.release(ctx, scope, in.DeliveryID)
-		}
-		return IntakeResult{}, err
+		return fail(err)
 	}
-	o := p.o
-	o.ID = ulid.Make().String()
-	opts := CreateOptions{
+	accepted, err := s.deps.Orders.Accept(ctx, p.o, PendingCreation{
 		Prefix: set.Numbering.Prefix, Suffix: set.Numbering.Suffix,
-		Record: creationRecorder(StorefrontActor(in.Source), ViaWebhook(in.Source), p.rows),
-	}
-	if owned {
-		opts.Idempotency = &IdempotencyResult{Scope: scope, Key: in.DeliveryID, Fingerprint: in.Fingerprint,
-			Response: encodeReplay(OutcomeCreated, o.ID), TTL: s.cfg.DeliveryTTL}
-	}
-	created, err := s.deps.Orders.Create(ctx, o, opts)
+		Actor: StorefrontActor(in.Source), Via: ViaWebhook(in.Source), Rows: p.rows, Delivery: delivery,
+	})
 	if err == nil {
-		res := IntakeResult{Outcome: OutcomeCreated, OrderID: created.ID, Number: created.Number, Order: created, Warnings: p.warnings}
-		res.Warnings = append(res.Warnings, s.recoverCart(ctx, in, created, now)...)
+		// Number is empty until the order is numbered (a store that
+		// numbers at once returns it numbered).
+		res := IntakeResult{Outcome: OutcomeCreated, OrderID: accepted.ID, Number: accepted.Number, Order: accepted, Warnings: p.warnings}
+		res.Warnings = append(res.Warnings, s.recoverCart(ctx, in, accepted, now)...)
 		return res, nil
 	}
-	existing, dup := ExistingID(err)
-	if !dup || existing == "" {
-		if owned {
-			s.release(ctx, scope, in.DeliveryID)
-		}
-		return IntakeResult{}, err
+	var existing AlreadyExists
+	if e, ok := errors.AsType[*Error](err); !ok || e.Code != CodeAlreadyExists {
+		return fail(err)
+	} else if existing, ok = e.Details.(AlreadyExists); !ok || existing.ID == "" {
+		return fail(err)
 	}
-
-	res, err := s.applyUpdate(ctx, existing, in, p, set, now)
-	if err != nil {
-		if owned {
-			s.release(ctx, scope, in.DeliveryID)
+	if existing.Delivery == delivery {
+		// A retry of the delivery that created the order.
+		return IntakeResult{Outcome: OutcomeDuplicate, OrderID: existing.ID}, nil
+	}
+	if in.Creation {
+		// Created by another delivery: this one is an update, claimed as
+		// any other.
+		done, res, held, err := s.claim(ctx, scope, in)
+		if err != nil || done {
+			return res, err
 		}
-		return IntakeResult{}, err
+		owned = held
+	}
+	res, err := s.applyUpdate(ctx, existing.ID, in, p, set, now)
+	if err != nil {
+		return fail(err)
 	}
 	if owned {
 		if w := s.complete(ctx, IdempotencyResult{Scope: scope, Key: in.DeliveryID, Fingerprint: in.Fingerprint,
-			Response: encodeReplay(res.Outcome, existing), ResourceID: existing, TTL: s.cfg.DeliveryTTL}); w != "" {
+			Response: encodeReplay(res.Outcome, existing.ID), ResourceID: existing.ID, TTL: s.cfg.DeliveryTTL}); w != "" {
 			res.Warnings = append(res.Warnings, w)
 		}
 	}
 	return res, nil
+}
+
+// claim claims a delivery under its id. done is true when the delivery was
+// handled already (res is then the replay); held is true when this attempt
+// owns the claim. A claim held by a concurrent attempt of the same delivery
+// does not stop this one: both go on, the order's own condition lets one
+// write, and only the claimer completes the record, so that the two never
+// fight over it.
+func (s *Intake) claim(ctx context.Context, scope string, in Inbound) (done bool, res IntakeResult, held bool, err error) {
+	rec, err := s.deps.Idempotency.Begin(ctx, scope, in.DeliveryID, in.Fingerprint, s.cfg.ClaimLock)
+	if err != nil {
+		return true, IntakeResult{}, false, err
+	}
+	if rec != nil && rec.Status == IdempotencyCompleted {
+		return true, replay(rec), false, nil
+	}
+	return false, IntakeResult{}, rec == nil, nil
 }
 
 // creationRecorder returns the CreateOptions.Record of a new order: the

@@ -29,12 +29,26 @@ func newIntakeEnv(t *testing.T) *intakeEnv {
 	clock := storetest.NewClock(storetest.Epoch)
 	st := memstore.New(memstore.WithClock(clock.Now))
 	svc, err := order.NewIntake(order.IntakeDeps{
-		Orders: st, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts(),
+		Orders: numberAtOnce{st}, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts(),
 	}, order.IntakeConfig{Now: clock.Now, CacheMaxAge: -1})
 	if err != nil {
 		t.Fatalf("new intake: %v", err)
 	}
 	return &intakeEnv{t: t, ctx: context.Background(), clock: clock, store: st, svc: svc}
+}
+
+// numberAtOnce is an order store whose accepted orders are numbered as soon
+// as they are stored, as the numbering consumer does a moment later: the
+// tests of what a delivery ends in use it; TestIntakeAcceptsBeforeNumbering
+// looks at the moment in between.
+type numberAtOnce struct{ order.OrderStore }
+
+func (s numberAtOnce) Accept(ctx context.Context, o *order.Order, p order.PendingCreation) (*order.Order, error) {
+	accepted, err := s.OrderStore.Accept(ctx, o, p)
+	if err != nil {
+		return nil, err
+	}
+	return s.AssignNumber(ctx, accepted.ID)
 }
 
 func intakeDec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -93,6 +107,79 @@ func (e *intakeEnv) receive(in order.Inbound) order.IntakeResult {
 		e.t.Fatalf("receive %s: %v", in.DeliveryID, err)
 	}
 	return res
+}
+
+// TestIntakeAcceptsBeforeNumbering follows a new order delivered on its
+// creation topic through the moment before its number: accepted, visible,
+// without number, history or event; a retry is recognised; numbering then
+// writes the rest once; a storefront update before the numbering numbers
+// it first.
+func TestIntakeAcceptsBeforeNumbering(t *testing.T) {
+	clock := storetest.NewClock(storetest.Epoch)
+	st := memstore.New(memstore.WithClock(clock.Now))
+	svc, err := order.NewIntake(order.IntakeDeps{
+		Orders: st, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(),
+	}, order.IntakeConfig{Now: clock.Now, CacheMaxAge: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	set := order.DefaultSettings("Ma Boutique", "boutique@example.fr")
+	set.Numbering.Prefix = "WEB"
+	if _, err := st.Settings().Put(ctx, set, 0); err != nil {
+		t.Fatalf("settings: %v", err)
+	}
+	in := intakeInbound(intakeFrOrder(order.SourceShopify, "5001", storetest.Epoch), "wh-5001")
+	in.Creation = true
+	res, err := svc.Receive(ctx, in)
+	if err != nil {
+		t.Fatalf("receive: %v", err)
+	}
+	wantID := order.StorefrontOrderID(order.SourceShopify, "5001")
+	if res.Outcome != order.OutcomeCreated || res.OrderID != wantID || res.Number != "" {
+		t.Fatalf("result = %+v, want created %s without a number yet", res, wantID)
+	}
+	o, err := st.Get(ctx, wantID)
+	if err != nil || o.Number != "" || o.Totals.Grand.String() != "29.90 EUR" {
+		t.Fatalf("accepted order = %+v, %v; want it stored, 29.90, no number", o, err)
+	}
+	if len(st.Outbox()) != 0 {
+		t.Fatalf("outbox before numbering = %v, want empty", st.Outbox())
+	}
+	// The retry: same delivery, recognised from the order itself.
+	again, err := svc.Receive(ctx, in)
+	if err != nil || again.Outcome != order.OutcomeDuplicate || again.OrderID != wantID {
+		t.Fatalf("retry = %+v, %v; want duplicate of %s", again, err, wantID)
+	}
+	// A paid update arrives before the numbering consumer: the order is
+	// numbered, then updated.
+	paid := intakeFrOrder(order.SourceShopify, "5001", storetest.Epoch.Add(time.Minute))
+	paid.Payment = order.Paid
+	up := intakeInbound(paid, "wh-5001-paid")
+	up.Topic = "orders/paid"
+	res, err = svc.Receive(ctx, up)
+	if err != nil || res.Outcome != order.OutcomeUpdated {
+		t.Fatalf("paid update = %+v, %v; want updated", res, err)
+	}
+	o, err = st.Get(ctx, wantID)
+	if err != nil || o.Number != "WEB-1" || o.Payment != order.Paid {
+		t.Fatalf("after the update: %+v, %v; want WEB-1, PAID", o, err)
+	}
+	if got := intakeEventTypes(st.Outbox()); len(got) != 2 || got[0] != order.OrderCreated || got[1] != order.OrderPaid {
+		t.Fatalf("events = %v, want OrderCreated then OrderPaid", got)
+	}
+	// The consumer's numbering, arriving late, changes nothing.
+	if n, err := st.AssignNumber(ctx, wantID); err != nil || n.Number != "WEB-1" || len(st.Outbox()) != 2 {
+		t.Fatalf("late numbering: %+v, %v, %d events", n, err, len(st.Outbox()))
+	}
+	// The creation's retry after all that is still one order.
+	again, err = svc.Receive(ctx, in)
+	if err != nil || again.OrderID != wantID || (again.Outcome != order.OutcomeDuplicate && again.Outcome != order.OutcomeStale && again.Outcome != order.OutcomeUnchanged) {
+		t.Fatalf("late retry = %+v, %v", again, err)
+	}
+	if p, err := st.List(ctx, order.ListQuery{}); err != nil || len(p.Items) != 1 {
+		t.Fatalf("orders = %v, %v; want one", p.Items, err)
+	}
 }
 
 func TestIntakeNewOrder(t *testing.T) {

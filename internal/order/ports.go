@@ -35,6 +35,25 @@ type OrderStore interface {
 	// number counter is one item) end in a Transient error, safe to retry.
 	Create(ctx context.Context, o *Order, opts CreateOptions) (*Order, error)
 
+	// Accept stores a storefront order before its number (see
+	// PendingCreation): one conditional write of the order, with Version 1,
+	// no Seq and no Number, its ID StorefrontOrderID(Source, ExternalID),
+	// and p kept beside it. An order already stored under that id (accepted
+	// or created) writes nothing and returns already_exists, whose
+	// AlreadyExists details carry the stored order and the delivery that
+	// created it. Create also derives the ID of an order with an external
+	// id, so the two never store the same storefront order twice.
+	Accept(ctx context.Context, o *Order, p PendingCreation) (*Order, error)
+	// AssignNumber gives an accepted order its number and writes, in one
+	// transaction, what Create writes besides the order: the number's guard,
+	// the history rows and outbox events of p.Options(), the customer
+	// counters and the SKU index entries. It returns the stored order; an
+	// order already numbered is returned as it is, so numbering twice is
+	// harmless. Update and UpdateIfVersion number an accepted order before
+	// they change it. A number already used (a prefix or suffix change can
+	// make one collide) is skipped: the only gap numbering can leave.
+	AssignNumber(ctx context.Context, id string) (*Order, error)
+
 	// Get returns the order with this id, or a NotFound error.
 	Get(ctx context.Context, id string) (*Order, error)
 	// GetByNumber returns the order with this display number (e.g.
@@ -105,6 +124,11 @@ func ExistingID(err error) (string, bool) {
 // AlreadyExists is the Details of an already_exists error.
 type AlreadyExists struct {
 	ID string `json:"id"`
+	// Delivery is the PendingCreation.Delivery of the delivery that
+	// created the order, when it was accepted; Order is the stored order,
+	// when the store has it at hand (Accept always does).
+	Delivery string `json:"-"`
+	Order    *Order `json:"-"`
 }
 
 // AlreadyExistsError returns the Conflict a store reports when a creation
@@ -112,6 +136,13 @@ type AlreadyExists struct {
 func AlreadyExistsError(op, what, id string) error {
 	e := E(op, Conflict, CodeAlreadyExists, fmt.Sprintf("the %s already exists as %s", what, id))
 	e.Details = AlreadyExists{ID: id}
+	return e
+}
+
+// AlreadyExistsWith is AlreadyExistsError with all of the details.
+func AlreadyExistsWith(op, what string, d AlreadyExists) error {
+	e := E(op, Conflict, CodeAlreadyExists, fmt.Sprintf("the %s already exists as %s", what, d.ID))
+	e.Details = d
 	return e
 }
 

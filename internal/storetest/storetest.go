@@ -59,6 +59,7 @@ var Epoch = time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC)
 // RunAll runs every contract test.
 func RunAll(t *testing.T, f Factory) {
 	t.Run("OrderStore", func(t *testing.T) { RunOrderStore(t, f) })
+	t.Run("AcceptedOrders", func(t *testing.T) { RunAcceptedOrders(t, f) })
 	t.Run("IdempotencyStore", func(t *testing.T) { RunIdempotencyStore(t, f) })
 	t.Run("CustomerStore", func(t *testing.T) { RunCustomerStore(t, f) })
 	t.Run("SettingsStore", func(t *testing.T) { RunSettingsStore(t, f) })

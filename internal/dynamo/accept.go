@@ -1,0 +1,290 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/ordersmith/ordersmith/internal/order"
+)
+
+// Attributes of an accepted order record: "pending" holds the
+// order.PendingCreation as JSON until the order is numbered; "delivery" the
+// delivery that created it, which stays until the order's first change.
+const (
+	attrPending  = "pending"
+	attrDelivery = "delivery"
+)
+
+// Accept implements order.OrderStore: one conditional PutItem of the order
+// record, whose key is derived from (source, external id). A duplicate
+// costs that one request too: the failed condition returns the stored
+// record.
+func (s *Store) Accept(ctx context.Context, in *order.Order, p order.PendingCreation) (*order.Order, error) {
+	const op = "dynamo.Accept"
+	o, err := order.PrepareAccepted(op, in, p, s.now())
+	if err != nil {
+		return nil, err
+	}
+	oi, err := orderItem(o)
+	if err != nil {
+		return nil, mapErr(op, err)
+	}
+	if len(getS(oi, attrData)) > maxOrderData {
+		return nil, order.E(op, order.TooLarge, "order_too_large", "the order is too large to store")
+	}
+	pending, err := json.Marshal(p)
+	if err != nil {
+		return nil, mapErr(op, fmt.Errorf("encode the pending creation of order %s: %w", o.ID, err))
+	}
+	oi[attrPending] = str(string(pending))
+	if p.Delivery != "" {
+		oi[attrDelivery] = str(p.Delivery)
+	}
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:                           aws.String(s.table),
+		Item:                                oi,
+		ConditionExpression:                 aws.String("attribute_not_exists(PK)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if old, ok := isConditionFailed(err); ok {
+		return nil, existingOrder(op, o.ID, old)
+	}
+	if err != nil {
+		return nil, mapErr(op, fmt.Errorf("accept order %s: %w", o.ID, err))
+	}
+	return o, nil
+}
+
+// existingOrder is the already_exists error of a creation that found the
+// order record old (its image from the failed condition).
+func existingOrder(op, id string, old item) error {
+	d := order.AlreadyExists{ID: id, Delivery: getS(old, attrDelivery)}
+	if len(old) > 0 {
+		if o, err := decodeOrder(old); err == nil {
+			d.Order = o
+		}
+	}
+	return order.AlreadyExistsWith(op, "order", d)
+}
+
+// PendingOrderID reports whether a stream image (a NewImage) is an accepted
+// order still waiting for its number, and its id: what the numbering
+// consumer acts on.
+func PendingOrderID(image map[string]events.DynamoDBAttributeValue) (string, bool) {
+	pk, ok := image[attrPK]
+	if !ok || pk.DataType() != events.DataTypeString || !strings.HasPrefix(pk.String(), "ORDER#") {
+		return "", false
+	}
+	sk, ok := image[attrSK]
+	if !ok || sk.DataType() != events.DataTypeString || sk.String() != skOrder {
+		return "", false
+	}
+	p, ok := image[attrPending]
+	if !ok || p.DataType() != events.DataTypeString || p.String() == "" {
+		return "", false
+	}
+	return strings.TrimPrefix(pk.String(), "ORDER#"), true
+}
+
+// AssignNumber implements order.OrderStore.
+func (s *Store) AssignNumber(ctx context.Context, id string) (*order.Order, error) {
+	const op = "dynamo.AssignNumber"
+	it, err := s.getOrderItem(ctx, op, id)
+	if err != nil {
+		return nil, err
+	}
+	if it, err = s.assignNumber(ctx, op, it); err != nil {
+		return nil, err
+	}
+	o, err := decodeOrder(it)
+	return o, mapErr(op, err)
+}
+
+// assignNumber numbers the order of record it if it is still pending, and
+// returns the record as stored afterwards. It is Create's loop with the
+// order record updated instead of put: a warm store needs one transaction,
+// a cold one a second when its guess of the counter was wrong.
+func (s *Store) assignNumber(ctx context.Context, op string, it item) (item, error) {
+	if getS(it, attrPending) == "" {
+		return it, nil
+	}
+	queued := !s.numMu.TryLock()
+	if queued {
+		s.numMu.Lock()
+	}
+	defer s.numMu.Unlock()
+	for attempt := 0; ; attempt++ {
+		raw := getS(it, attrPending)
+		if raw == "" {
+			return it, nil
+		}
+		var p order.PendingCreation
+		if err := json.Unmarshal([]byte(raw), &p); err != nil {
+			return nil, order.Wrap(op, order.Internal, "invalid_pending", fmt.Sprintf("the pending creation of %s cannot be read", getS(it, attrPK)), err)
+		}
+		cur, err := decodeOrder(it)
+		if err != nil {
+			return nil, mapErr(op, err)
+		}
+		if attempt == 0 && (queued || time.Since(s.contended) < contendedFor) {
+			// As in Create: let other instances' creations through.
+			if err := s.pause(ctx, rand.N(2*s.txLatency+time.Millisecond)); err != nil {
+				return nil, mapErr(op, err)
+			}
+		}
+		prev, known := s.last, s.lastSet
+		o, err := order.CloneOrder(cur)
+		if err != nil {
+			return nil, order.Wrap(op, order.Internal, "invalid_order", "the stored order cannot be copied", err)
+		}
+		o.Seq = prev + 1
+		o.Number = order.FormatNumber(p.Prefix, o.Seq, p.Suffix)
+		t, oi, err := s.numberTx(ctx, op, o, prev, known, p, getS(it, attrDelivery))
+		if err != nil {
+			return nil, err
+		}
+		sent := time.Now()
+		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: t.items})
+		s.txLatency = min(time.Since(sent), maxPause)
+		if err == nil {
+			s.last, s.lastSet = o.Seq, true
+			return oi, nil
+		}
+		reasons, ok := cancellation(err)
+		if !ok {
+			return nil, mapErr(op, fmt.Errorf("number order %s: %w", o.ID, err))
+		}
+		s.learnCounter(reasons, t)
+		switch i := t.index(roleOrder); {
+		case reasonCode(reasons, i) == reasonConditionalCheck:
+			// Numbered (or changed) by another writer meanwhile: go on
+			// from its image.
+			if len(reasons[i].Item) == 0 {
+				return nil, notFound(op, "order", o.ID)
+			}
+			it = reasons[i].Item
+		case reasonCode(reasons, t.index(roleCounter)) == reasonConditionalCheck:
+			s.contended = time.Now()
+			if attempt+1 >= s.createAttempts {
+				return nil, order.Wrap(op, order.Transient, "numbering_contention",
+					"too many concurrent order creations, retry", err)
+			}
+			if err := s.jitter(ctx); err != nil {
+				return nil, mapErr(op, err)
+			}
+		case reasonCode(reasons, t.index(roleNumber)) == reasonConditionalCheck:
+			// A prefix or suffix change made this number collide with an
+			// older order's: skip it (the one gap numbering leaves).
+			if err := s.skipNumber(ctx, op, o, prev, known); err != nil {
+				return nil, err
+			}
+		case retryableCancellation(reasons):
+			if attempt+1 >= s.createAttempts {
+				return nil, mapErr(op, fmt.Errorf("number order %s: %w", o.ID, err))
+			}
+			if err := s.sleep(ctx, attempt); err != nil {
+				return nil, mapErr(op, err)
+			}
+		default:
+			return nil, mapErr(op, fmt.Errorf("number order %s: %w", o.ID, err))
+		}
+		if attempt+1 >= s.createAttempts+s.updateAttempts {
+			return nil, order.E(op, order.Transient, "numbering_contention", fmt.Sprintf("order %s could not be numbered, retry", o.ID))
+		}
+	}
+}
+
+// numberTx builds the numbering transaction of o (numbered o.Seq over the
+// counter value prev): the counter, the order record (put over the pending
+// one, conditionally on it still being pending at the same version), the
+// number's guard, the creation's history rows and events, the customer's
+// counters and the SKU index entries. It returns the order record written.
+func (s *Store) numberTx(ctx context.Context, op string, o *order.Order, prev int64, known bool, p order.PendingCreation, delivery string) (*tx, item, error) {
+	now := s.now()
+	t := &tx{}
+	t.add(roleCounter, s.counterUpdate(o, prev, known))
+	oi, err := orderItem(o)
+	if err != nil {
+		return nil, nil, mapErr(op, err)
+	}
+	if delivery != "" {
+		oi[attrDelivery] = str(delivery)
+	}
+	t.add(roleOrder, s.put(oi, "attribute_exists(#pending) AND #version = :v",
+		map[string]string{"#pending": attrPending, "#version": attrVersion}, item{":v": num(o.Version)}))
+	t.add(roleNumber, s.put(item{
+		attrPK:      str(orderNumPK(o.Number)),
+		attrSK:      str(skOrderNum),
+		attrType:    str(typeOrderNum),
+		attrOrderID: str(o.ID),
+		"seq":       num(o.Seq),
+	}, "attribute_not_exists(PK)", nil, nil))
+	if e := normEmail(o.Customer.Email); e != "" {
+		t.add(roleOther, s.customerUpdate(o, e))
+	}
+	changes, evs, err := order.RecordCreation(o, p.Options())
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, c := range changes {
+		h, err := historyItem(o.ID, o.Version, i, c)
+		if err != nil {
+			return nil, nil, mapErr(op, err)
+		}
+		t.add(roleOther, s.put(h, "", nil, nil))
+	}
+	for _, e := range evs {
+		ob, err := outboxItem(o.ID, e, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		t.add(roleOther, s.put(ob, "attribute_not_exists(PK)", nil, nil))
+	}
+	lines := lineIndexItems(o)
+	if len(t.items)+len(lines) > maxTransactItems {
+		// A very large order: as in Create, the entries that do not fit
+		// go first, outside the transaction (a stray entry is skipped by
+		// the listings).
+		room := max(maxTransactItems-len(t.items), 0)
+		if err := s.batchPut(ctx, lines[room:]); err != nil {
+			return nil, nil, mapErr(op, fmt.Errorf("index lines of order %s: %w", o.ID, err))
+		}
+		lines = lines[:room]
+	}
+	for _, l := range lines {
+		t.add(roleOther, s.put(l, "", nil, nil))
+	}
+	return t, oi, nil
+}
+
+// skipNumber moves the counter past prev+1 without an order: the number is
+// taken by an older order (a display-number collision after a prefix or
+// suffix change).
+func (s *Store) skipNumber(ctx context.Context, op string, o *order.Order, prev int64, known bool) error {
+	u := s.counterUpdate(o, prev, known).Update
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
+		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if old, ok := isConditionFailed(err); ok {
+		// Someone else moved it: learn where it is and go on.
+		last, _ := getN(old, attrLast)
+		s.last, s.lastSet = last, true
+		return nil
+	}
+	if err != nil {
+		return mapErr(op, fmt.Errorf("skip order number %s: %w", o.Number, err))
+	}
+	s.last, s.lastSet = o.Seq, true
+	return nil
+}

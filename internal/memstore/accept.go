@@ -1,0 +1,106 @@
+package memstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ordersmith/ordersmith/internal/order"
+)
+
+// accepted is what the store keeps beside an accepted order.
+type accepted struct {
+	pending  *order.PendingCreation // nil once numbered
+	delivery string                 // until the order's first change
+}
+
+// Accept implements order.OrderStore.
+func (s *Store) Accept(ctx context.Context, in *order.Order, p order.PendingCreation) (*order.Order, error) {
+	const op = "memstore.Accept"
+	if err := ctx.Err(); err != nil {
+		return nil, order.Wrap(op, order.Transient, "cancelled", "the request was cancelled or timed out", err)
+	}
+	o, err := order.PrepareAccepted(op, in, p, s.now())
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cur, ok := s.orders[o.ID]; ok {
+		d := order.AlreadyExists{ID: o.ID, Delivery: s.accepted[o.ID].delivery}
+		if c, err := order.CloneOrder(cur); err == nil {
+			d.Order = c
+		}
+		return nil, order.AlreadyExistsWith(op, "order", d)
+	}
+	stored, err := order.CloneOrder(o)
+	if err != nil {
+		return nil, order.Wrap(op, order.Internal, "invalid_order", "the order cannot be copied", err)
+	}
+	pc := p
+	pc.Rows = append([]order.Change(nil), p.Rows...)
+	s.orders[o.ID] = stored
+	s.byExt[extKey(o.Source, o.ExternalID)] = o.ID
+	s.accepted[o.ID] = accepted{pending: &pc, delivery: p.Delivery}
+	return o, nil
+}
+
+// AssignNumber implements order.OrderStore.
+func (s *Store) AssignNumber(ctx context.Context, id string) (*order.Order, error) {
+	const op = "memstore.AssignNumber"
+	if err := ctx.Err(); err != nil {
+		return nil, order.Wrap(op, order.Transient, "cancelled", "the request was cancelled or timed out", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.getLocked(op, id); err != nil {
+		return nil, err
+	}
+	if err := s.numberLocked(op, id); err != nil {
+		return nil, err
+	}
+	return s.getLocked(op, id)
+}
+
+// numberLocked numbers the accepted order id if it is still pending, as the
+// table's numbering transaction does; s.mu is held.
+func (s *Store) numberLocked(op, id string) error {
+	a, ok := s.accepted[id]
+	if !ok || a.pending == nil {
+		return nil
+	}
+	p := *a.pending
+	o, err := order.CloneOrder(s.orders[id])
+	if err != nil {
+		return order.Wrap(op, order.Internal, "invalid_order", "the stored order cannot be copied", err)
+	}
+	// A number already used (a prefix or suffix change) is skipped.
+	for {
+		o.Seq = s.last + 1
+		o.Number = order.FormatNumber(p.Prefix, o.Seq, p.Suffix)
+		if _, taken := s.byNumber[o.Number]; !taken {
+			break
+		}
+		s.last = o.Seq
+	}
+	changes, events, err := order.RecordCreation(o, p.Options())
+	if err != nil {
+		return err
+	}
+	if err := checkEvents(op, events); err != nil {
+		return err
+	}
+	stored, err := order.CloneOrder(o)
+	if err != nil {
+		return order.Wrap(op, order.Internal, "invalid_order", fmt.Sprintf("order %s cannot be copied", id), err)
+	}
+	s.orders[id] = stored
+	s.byNumber[o.Number] = id
+	s.last = o.Seq
+	s.addHistory(id, o.Version, changes)
+	s.outbox = append(s.outbox, withOrder(events, id)...)
+	if e := normEmail(o.Customer.Email); e != "" {
+		s.addToCustomer(e, o)
+	}
+	s.accepted[id] = accepted{delivery: a.delivery}
+	return nil
+}

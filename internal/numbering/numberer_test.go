@@ -1,0 +1,283 @@
+package numbering_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ordersmith/ordersmith/internal/numbering"
+	"github.com/ordersmith/ordersmith/internal/order"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// fakeStore numbers like the real store: in call order, from 1, and an
+// order already numbered keeps its number. It fails the ids it is told to,
+// and does not know the ids it is told to forget.
+type fakeStore struct {
+	numbers map[string]int64
+	last    int64
+	calls   []string
+	fail    map[string]error
+	unknown map[string]bool
+}
+
+func newFakeStore() *fakeStore {
+	return &fakeStore{numbers: map[string]int64{}, fail: map[string]error{}, unknown: map[string]bool{}}
+}
+
+func (f *fakeStore) AssignNumber(_ context.Context, id string) (*order.Order, error) {
+	f.calls = append(f.calls, id)
+	if err := f.fail[id]; err != nil {
+		return nil, err
+	}
+	if f.unknown[id] {
+		return nil, order.E("fake.AssignNumber", order.NotFound, order.CodeNotFound, "no order "+id)
+	}
+	if _, ok := f.numbers[id]; !ok {
+		f.last++
+		f.numbers[id] = f.last
+	}
+	n := f.numbers[id]
+	return &order.Order{ID: id, Seq: n, Number: strconv.FormatInt(n, 10), Version: 1}, nil
+}
+
+func seqOf(n int) string { return fmt.Sprintf("%021d", n) }
+
+func record(seq int, name string, image map[string]events.DynamoDBAttributeValue) events.DynamoDBEventRecord {
+	return events.DynamoDBEventRecord{EventName: name, EventSource: "aws:dynamodb",
+		Change: events.DynamoDBStreamRecord{SequenceNumber: seqOf(seq), NewImage: image}}
+}
+
+// orderImage is the image of order id's record; pending adds the
+// attribute an accepted order carries until it is numbered.
+func orderImage(id string, pending bool) map[string]events.DynamoDBAttributeValue {
+	img := map[string]events.DynamoDBAttributeValue{
+		"PK":      events.NewStringAttribute("ORDER#" + id),
+		"SK":      events.NewStringAttribute("ORDER"),
+		"type":    events.NewStringAttribute("order"),
+		"version": events.NewNumberAttribute("1"),
+		"data":    events.NewStringAttribute("{}"),
+	}
+	if pending {
+		img["pending"] = events.NewStringAttribute(`{"actor":{"kind":"storefront","id":"shopify"},"via":"webhook:shopify"}`)
+	}
+	return img
+}
+
+func pendingRecord(seq int, name, id string) events.DynamoDBEventRecord {
+	return record(seq, name, orderImage(id, true))
+}
+
+func TestHandle(t *testing.T) {
+	tests := []struct {
+		name      string
+		records   []events.DynamoDBEventRecord
+		setup     func(f *fakeStore)
+		wantCalls []string         // AssignNumber's ids, in order
+		wantNums  map[string]int64 // the numbers given
+		wantFail  string           // sequence number reported, "" for none
+	}{
+		{
+			name:      "pending orders numbered in stream order",
+			records:   []events.DynamoDBEventRecord{pendingRecord(1, "INSERT", "B"), pendingRecord(2, "INSERT", "A"), pendingRecord(3, "MODIFY", "C")},
+			wantCalls: []string{"B", "A", "C"},
+			wantNums:  map[string]int64{"B": 1, "A": 2, "C": 3},
+		},
+		{
+			name: "other records skipped",
+			records: []events.DynamoDBEventRecord{
+				record(1, "INSERT", orderImage("NUMBERED", false)), // an order created numbered
+				record(2, "MODIFY", orderImage("NUMBERED", false)), // the numbering's own write
+				record(3, "INSERT", map[string]events.DynamoDBAttributeValue{ // an outbox event
+					"PK": events.NewStringAttribute("OUTBOX#E1"), "SK": events.NewStringAttribute("OUTBOX"), "data": events.NewStringAttribute("{}"),
+				}),
+				record(4, "INSERT", map[string]events.DynamoDBAttributeValue{ // another item of the order's partition
+					"PK": events.NewStringAttribute("ORDER#X"), "SK": events.NewStringAttribute("HISTORY#1"), "pending": events.NewStringAttribute("{}"),
+				}),
+				{EventName: "REMOVE", Change: events.DynamoDBStreamRecord{SequenceNumber: seqOf(5), OldImage: orderImage("GONE", true)}},
+				record(6, "REMOVE", orderImage("GONE", true)), // never carries a NewImage; skipped on the event name
+				pendingRecord(7, "INSERT", "A"),
+			},
+			wantCalls: []string{"A"},
+			wantNums:  map[string]int64{"A": 1},
+		},
+		{
+			name:      "a failure stops at its record and reports it",
+			records:   []events.DynamoDBEventRecord{pendingRecord(1, "INSERT", "A"), pendingRecord(2, "INSERT", "B"), pendingRecord(3, "INSERT", "C")},
+			setup:     func(f *fakeStore) { f.fail["B"] = order.E("fake", order.Transient, "numbering_contention", "retry") },
+			wantCalls: []string{"A", "B"},
+			wantNums:  map[string]int64{"A": 1},
+			wantFail:  seqOf(2),
+		},
+		{
+			name:      "an order the store does not find is reported, not skipped",
+			records:   []events.DynamoDBEventRecord{pendingRecord(1, "INSERT", "A"), pendingRecord(2, "INSERT", "C")},
+			setup:     func(f *fakeStore) { f.unknown["A"] = true },
+			wantCalls: []string{"A"},
+			wantNums:  map[string]int64{},
+			wantFail:  seqOf(1),
+		},
+		{
+			name: "duplicate records number once",
+			records: []events.DynamoDBEventRecord{pendingRecord(1, "INSERT", "A"), pendingRecord(2, "MODIFY", "A"),
+				pendingRecord(3, "INSERT", "B"), pendingRecord(4, "INSERT", "A")},
+			wantCalls: []string{"A", "A", "B", "A"},
+			wantNums:  map[string]int64{"A": 1, "B": 2},
+		},
+		{
+			name:      "a batch already numbered (a retry) changes nothing",
+			records:   []events.DynamoDBEventRecord{pendingRecord(1, "INSERT", "A"), pendingRecord(2, "INSERT", "B")},
+			setup:     func(f *fakeStore) { f.numbers["A"], f.numbers["B"], f.last = 7, 8, 8 },
+			wantCalls: []string{"A", "B"},
+			wantNums:  map[string]int64{"A": 7, "B": 8},
+		},
+		{name: "an empty batch", wantNums: map[string]int64{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeStore()
+			if tt.setup != nil {
+				tt.setup(f)
+			}
+			n, err := numbering.New(f, quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := n.Handle(context.Background(), events.DynamoDBEvent{Records: tt.records})
+			if err != nil {
+				t.Fatalf("handle: %v", err)
+			}
+			if got := failedSeq(t, resp); got != tt.wantFail {
+				t.Errorf("failure = %q, want %q", got, tt.wantFail)
+			}
+			if !slices.Equal(f.calls, tt.wantCalls) {
+				t.Errorf("AssignNumber calls = %v, want %v", f.calls, tt.wantCalls)
+			}
+			if fmt.Sprint(f.numbers) != fmt.Sprint(tt.wantNums) {
+				t.Errorf("numbers = %v, want %v", f.numbers, tt.wantNums)
+			}
+		})
+	}
+}
+
+// failedSeq is the one sequence number a response reports, or "".
+func failedSeq(t *testing.T, resp events.DynamoDBEventResponse) string {
+	t.Helper()
+	switch len(resp.BatchItemFailures) {
+	case 0:
+		return ""
+	case 1:
+		return resp.BatchItemFailures[0].ItemIdentifier
+	}
+	t.Fatalf("%d failures reported, want at most one: %+v", len(resp.BatchItemFailures), resp.BatchItemFailures)
+	return ""
+}
+
+// TestHandleNearTheDeadline: with less than DeadlineMargin left, no order
+// is started and the first pending record is reported.
+func TestHandleNearTheDeadline(t *testing.T) {
+	ev := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
+		record(1, "INSERT", orderImage("NUMBERED", false)), pendingRecord(2, "INSERT", "A"), pendingRecord(3, "INSERT", "B"),
+	}}
+	short, cancel := context.WithTimeout(context.Background(), numbering.DeadlineMargin-time.Second)
+	defer cancel()
+	cancelled, cancelNow := context.WithCancel(context.Background())
+	cancelNow()
+	for name, ctx := range map[string]context.Context{"deadline close": short, "cancelled": cancelled} {
+		t.Run(name, func(t *testing.T) {
+			f := newFakeStore()
+			n, err := numbering.New(f, quiet)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, err := n.Handle(ctx, ev)
+			if err != nil {
+				t.Fatalf("handle: %v", err)
+			}
+			if got := failedSeq(t, resp); got != seqOf(2) || len(f.calls) != 0 {
+				t.Errorf("failure %q after calls %v, want %q and no call", got, f.calls, seqOf(2))
+			}
+		})
+	}
+}
+
+// TestHandleLogs: a transient failure is a warning, any other an error;
+// both name the order and the record.
+func TestHandleLogs(t *testing.T) {
+	tests := []struct {
+		name      string
+		err       error
+		wantLevel string
+	}{
+		{"transient", order.E("fake", order.Transient, "numbering_contention", "retry"), "WARN"},
+		{"internal", order.E("fake", order.Internal, "invalid_pending", "unreadable"), "ERROR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			f := newFakeStore()
+			f.fail["A"] = tt.err
+			n, err := numbering.New(f, slog.New(slog.NewJSONHandler(&buf, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := n.Handle(context.Background(), events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{pendingRecord(9, "INSERT", "A")}}); err != nil {
+				t.Fatal(err)
+			}
+			var line struct {
+				Level, Msg, Code string
+				OrderID          string `json:"order_id"`
+				Seq              string `json:"sequence_number"`
+			}
+			if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+				t.Fatalf("log %q: %v", buf.String(), err)
+			}
+			if line.Level != tt.wantLevel || line.OrderID != "A" || line.Seq != seqOf(9) || line.Code != order.CodeOf(tt.err) {
+				t.Errorf("log = %s, want level %s naming order A and record %s", buf.String(), tt.wantLevel, seqOf(9))
+			}
+		})
+	}
+}
+
+func TestNew(t *testing.T) {
+	if _, err := numbering.New(nil, quiet); err == nil {
+		t.Error("a numberer without a store was built")
+	}
+}
+
+// TestEventSample hands events/numbering/'s sample to the handler: its
+// record is the accepted order of the Shopify sample of events/intake/,
+// which the numberer asks the store to number.
+func TestEventSample(t *testing.T) {
+	raw, err := os.ReadFile("../../events/numbering/stream-order-accepted.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.DynamoDBEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	f := newFakeStore()
+	n, err := numbering.New(f, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := n.Handle(context.Background(), ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("handle: %+v, %v", resp, err)
+	}
+	want := []string{order.StorefrontOrderID(order.SourceShopify, "6123456789012")}
+	if !slices.Equal(f.calls, want) {
+		t.Errorf("AssignNumber calls = %v, want %v", f.calls, want)
+	}
+}
