@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/rand/v2"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,7 +28,7 @@ const (
 // record.
 func (s *Store) Accept(ctx context.Context, in *order.Order, p order.PendingCreation) (*order.Order, error) {
 	const op = "dynamo.Accept"
-	o, err := order.PrepareAccepted(op, in, p, s.now())
+	o, err := order.PrepareAccepted(op, in, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -110,97 +108,61 @@ func (s *Store) AssignNumber(ctx context.Context, id string) (*order.Order, erro
 }
 
 // assignNumber numbers the order of record it if it is still pending, and
-// returns the record as stored afterwards. It is Create's loop with the
-// order record updated instead of put: a warm store needs one transaction,
-// a cold one a second when its guess of the counter was wrong.
+// returns the record as stored afterwards: numberLoop with the order record
+// put back over the pending one instead of created.
 func (s *Store) assignNumber(ctx context.Context, op string, it item) (item, error) {
 	if getS(it, attrPending) == "" {
 		return it, nil
 	}
-	queued := !s.numMu.TryLock()
-	if queued {
-		s.numMu.Lock()
-	}
-	defer s.numMu.Unlock()
-	for attempt := 0; ; attempt++ {
-		raw := getS(it, attrPending)
-		if raw == "" {
-			return it, nil
-		}
-		var p order.PendingCreation
-		if err := json.Unmarshal([]byte(raw), &p); err != nil {
-			return nil, order.Wrap(op, order.Internal, "invalid_pending", fmt.Sprintf("the pending creation of %s cannot be read", getS(it, attrPK)), err)
-		}
-		cur, err := decodeOrder(it)
-		if err != nil {
-			return nil, mapErr(op, err)
-		}
-		if attempt == 0 && (queued || time.Since(s.contended) < contendedFor) {
-			// As in Create: let other instances' creations through.
-			if err := s.pause(ctx, rand.N(2*s.txLatency+time.Millisecond)); err != nil {
+	var (
+		o       *order.Order
+		written item
+	)
+	err := s.numberLoop(ctx, op, getS(it, "id"), numberRound{
+		build: func(prev int64, known bool) (*tx, error) {
+			raw := getS(it, attrPending)
+			if raw == "" {
+				written = it // numbered meanwhile
+				return nil, nil
+			}
+			var p order.PendingCreation
+			if err := json.Unmarshal([]byte(raw), &p); err != nil {
+				return nil, order.Wrap(op, order.Internal, "invalid_pending", fmt.Sprintf("the pending creation of %s cannot be read", getS(it, attrPK)), err)
+			}
+			cur, err := decodeOrder(it)
+			if err != nil {
 				return nil, mapErr(op, err)
 			}
-		}
-		prev, known := s.last, s.lastSet
-		o, err := order.CloneOrder(cur)
-		if err != nil {
-			return nil, order.Wrap(op, order.Internal, "invalid_order", "the stored order cannot be copied", err)
-		}
-		o.Seq = prev + 1
-		o.Number = order.FormatNumber(p.Prefix, o.Seq, p.Suffix)
-		t, oi, err := s.numberTx(ctx, op, o, prev, known, p, getS(it, attrDelivery))
-		if err != nil {
-			return nil, err
-		}
-		sent := time.Now()
-		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: t.items})
-		s.txLatency = min(time.Since(sent), maxPause)
-		if err == nil {
-			s.last, s.lastSet = o.Seq, true
-			return oi, nil
-		}
-		reasons, ok := cancellation(err)
-		if !ok {
-			return nil, mapErr(op, fmt.Errorf("number order %s: %w", o.ID, err))
-		}
-		s.learnCounter(reasons, t)
-		switch i := t.index(roleOrder); {
-		case reasonCode(reasons, i) == reasonConditionalCheck:
+			if o, err = order.CloneOrder(cur); err != nil {
+				return nil, order.Wrap(op, order.Internal, "invalid_order", "the stored order cannot be copied", err)
+			}
+			o.Seq = prev + 1
+			o.Number = order.FormatNumber(p.Prefix, o.Seq, p.Suffix)
+			t, oi, err := s.numberTx(ctx, op, o, prev, known, p, getS(it, attrDelivery))
+			written = oi
+			return t, err
+		},
+		settle: func(reasons []types.CancellationReason, t *tx) (bool, error) {
 			// Numbered (or changed) by another writer meanwhile: go on
 			// from its image.
-			if len(reasons[i].Item) == 0 {
-				return nil, notFound(op, "order", o.ID)
+			if i := t.index(roleOrder); reasonCode(reasons, i) == reasonConditionalCheck {
+				if len(reasons[i].Item) == 0 {
+					return true, notFound(op, "order", o.ID)
+				}
+				it = reasons[i].Item
 			}
-			it = reasons[i].Item
-		case reasonCode(reasons, t.index(roleCounter)) == reasonConditionalCheck:
-			s.contended = time.Now()
-			if attempt+1 >= s.createAttempts {
-				return nil, order.Wrap(op, order.Transient, "numbering_contention",
-					"too many concurrent order creations, retry", err)
-			}
-			if err := s.jitter(ctx); err != nil {
-				return nil, mapErr(op, err)
-			}
-		case reasonCode(reasons, t.index(roleNumber)) == reasonConditionalCheck:
+			return false, nil
+		},
+		taken: func() error {
 			// A prefix or suffix change made this number collide with an
 			// older order's: skip it (the one gap numbering leaves).
-			if err := s.skipNumber(ctx, op, o, prev, known); err != nil {
-				return nil, err
-			}
-		case retryableCancellation(reasons):
-			if attempt+1 >= s.createAttempts {
-				return nil, mapErr(op, fmt.Errorf("number order %s: %w", o.ID, err))
-			}
-			if err := s.sleep(ctx, attempt); err != nil {
-				return nil, mapErr(op, err)
-			}
-		default:
-			return nil, mapErr(op, fmt.Errorf("number order %s: %w", o.ID, err))
-		}
-		if attempt+1 >= s.createAttempts+s.updateAttempts {
-			return nil, order.E(op, order.Transient, "numbering_contention", fmt.Sprintf("order %s could not be numbered, retry", o.ID))
-		}
+			return s.skipNumber(ctx, op, o)
+		},
+	})
+	if err != nil {
+		return nil, err
 	}
+	return written, nil
 }
 
 // numberTx builds the numbering transaction of o (numbered o.Seq over the
@@ -221,33 +183,9 @@ func (s *Store) numberTx(ctx context.Context, op string, o *order.Order, prev in
 	}
 	t.add(roleOrder, s.put(oi, "attribute_exists(#pending) AND #version = :v",
 		map[string]string{"#pending": attrPending, "#version": attrVersion}, item{":v": num(o.Version)}))
-	t.add(roleNumber, s.put(item{
-		attrPK:      str(orderNumPK(o.Number)),
-		attrSK:      str(skOrderNum),
-		attrType:    str(typeOrderNum),
-		attrOrderID: str(o.ID),
-		"seq":       num(o.Seq),
-	}, "attribute_not_exists(PK)", nil, nil))
-	if e := normEmail(o.Customer.Email); e != "" {
-		t.add(roleOther, s.customerUpdate(o, e))
-	}
-	changes, evs, err := order.RecordCreation(o, p.Options())
-	if err != nil {
-		return nil, nil, err
-	}
-	for i, c := range changes {
-		h, err := historyItem(o.ID, o.Version, i, c)
-		if err != nil {
-			return nil, nil, mapErr(op, err)
-		}
-		t.add(roleOther, s.put(h, "", nil, nil))
-	}
-	for _, e := range evs {
-		ob, err := outboxItem(o.ID, e, now)
-		if err != nil {
-			return nil, nil, err
-		}
-		t.add(roleOther, s.put(ob, "attribute_not_exists(PK)", nil, nil))
+	t.add(roleNumber, s.numberGuard(o))
+	if err := s.addCreationRecords(t, o, p.Options(), now); err != nil {
+		return nil, nil, mapErr(op, err)
 	}
 	lines := lineIndexItems(o)
 	if len(t.items)+len(lines) > maxTransactItems {
@@ -269,8 +207,8 @@ func (s *Store) numberTx(ctx context.Context, op string, o *order.Order, prev in
 // skipNumber moves the counter past prev+1 without an order: the number is
 // taken by an older order (a display-number collision after a prefix or
 // suffix change).
-func (s *Store) skipNumber(ctx context.Context, op string, o *order.Order, prev int64, known bool) error {
-	u := s.counterUpdate(o, prev, known).Update
+func (s *Store) skipNumber(ctx context.Context, op string, o *order.Order) error {
+	u := s.counterUpdate(o, o.Seq-1, s.lastSet).Update
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: u.TableName, Key: u.Key, UpdateExpression: u.UpdateExpression, ConditionExpression: u.ConditionExpression,
 		ExpressionAttributeNames: u.ExpressionAttributeNames, ExpressionAttributeValues: u.ExpressionAttributeValues,

@@ -111,6 +111,56 @@ func (s *Store) Create(ctx context.Context, in *order.Order, opts order.CreateOp
 		lines = lines[:max(room, 0)]
 	}
 
+	err = s.numberLoop(ctx, op, o.ID, numberRound{
+		build: func(prev int64, known bool) (*tx, error) {
+			o.Seq = prev + 1
+			o.Number = order.FormatNumber(opts.Prefix, o.Seq, opts.Suffix)
+			return s.createTx(op, o, prev, known, opts, lines)
+		},
+		settle: func(reasons []types.CancellationReason, t *tx) (bool, error) {
+			if id, dup := duplicateOf(reasons, t, o.ID); dup {
+				return true, order.AlreadyExistsError(op, "order", id)
+			}
+			if reasonCode(reasons, t.index(roleIdem)) == reasonConditionalCheck {
+				return true, order.E(op, order.Conflict, "idempotency_conflict",
+					"the idempotency key was completed by another request")
+			}
+			return false, nil
+		},
+		taken: func() error {
+			return order.E(op, order.Conflict, "number_taken",
+				fmt.Sprintf("the order number %s is already used; change the numbering prefix or suffix, or raise the next number", o.Number))
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// numberRound is what Create and AssignNumber tell numberLoop.
+type numberRound struct {
+	// build returns the transaction that numbers the order prev+1 over the
+	// counter value prev (known says whether prev is known or guessed), or
+	// a nil transaction when there is nothing left to number.
+	build func(prev int64, known bool) (*tx, error)
+	// settle reads a cancellation before the counter's reason is read:
+	// done stops the loop with err; otherwise the loop goes on (settle may
+	// have changed what build reads).
+	settle func(reasons []types.CancellationReason, t *tx) (done bool, err error)
+	// taken answers a failed number guard: an error stops the loop, nil
+	// tries again (the counter was moved past the number).
+	taken func() error
+}
+
+// numberLoop is the write loop shared by Create and AssignNumber: one
+// transaction moving the order-number counter from this instance's cached
+// value to the next, with the order; a lost counter race is retried at
+// once (the cancellation reason carries the counter's real value), DynamoDB's
+// transient cancellations after a backoff, both a bounded number of times.
+// A warm store (one that knows the last number) needs one transaction, a
+// cold one a second when its guess of the counter was wrong.
+func (s *Store) numberLoop(ctx context.Context, op, id string, r numberRound) error {
 	queued := !s.numMu.TryLock()
 	if queued {
 		s.numMu.Lock()
@@ -126,35 +176,30 @@ func (s *Store) Create(ctx context.Context, in *order.Order, opts order.CreateOp
 			// starve them. A Lambda serves one request at a time, so in
 			// production the pause only applies after a lost race.
 			if err := s.pause(ctx, rand.N(2*s.txLatency+time.Millisecond)); err != nil {
-				return nil, mapErr(op, err)
+				return mapErr(op, err)
 			}
 		}
 		prev, known := s.last, s.lastSet
-		o.Seq = prev + 1
-		o.Number = order.FormatNumber(opts.Prefix, o.Seq, opts.Suffix)
-		t, err := s.createTx(op, o, prev, known, opts, lines)
-		if err != nil {
-			return nil, err
+		t, err := r.build(prev, known)
+		if err != nil || t == nil {
+			return err
 		}
 		sent := time.Now()
 		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: t.items})
 		s.txLatency = min(time.Since(sent), maxPause)
 		if err == nil {
-			s.last, s.lastSet = o.Seq, true
-			return o, nil
+			s.last, s.lastSet = prev+1, true
+			return nil
 		}
 		reasons, ok := cancellation(err)
 		if !ok {
-			return nil, mapErr(op, fmt.Errorf("create order %s: %w", o.ID, err))
+			return mapErr(op, fmt.Errorf("number order %s: %w", id, err))
 		}
 		s.learnCounter(reasons, t)
-		if id, dup := duplicateOf(reasons, t, o.ID); dup {
-			return nil, order.AlreadyExistsError(op, "order", id)
+		if done, serr := r.settle(reasons, t); done {
+			return serr
 		}
 		switch {
-		case reasonCode(reasons, t.index(roleIdem)) == reasonConditionalCheck:
-			return nil, order.E(op, order.Conflict, "idempotency_conflict",
-				"the idempotency key was completed by another request")
 		case reasonCode(reasons, t.index(roleCounter)) == reasonConditionalCheck:
 			// Another instance committed an order: the reason carried the
 			// counter's value, so the next attempt uses the right number.
@@ -164,24 +209,31 @@ func (s *Store) Create(ctx context.Context, in *order.Order, opts order.CreateOp
 			// a pathological pile-up.
 			s.contended = time.Now()
 			if attempt+1 >= s.createAttempts {
-				return nil, order.Wrap(op, order.Transient, "numbering_contention",
+				return order.Wrap(op, order.Transient, "numbering_contention",
 					"too many concurrent order creations, retry", err)
 			}
 			if err := s.jitter(ctx); err != nil {
-				return nil, mapErr(op, err)
+				return mapErr(op, err)
 			}
 		case reasonCode(reasons, t.index(roleNumber)) == reasonConditionalCheck:
-			return nil, order.E(op, order.Conflict, "number_taken",
-				fmt.Sprintf("the order number %s is already used; change the numbering prefix or suffix, or raise the next number", o.Number))
+			if err := r.taken(); err != nil {
+				return err
+			}
 		case retryableCancellation(reasons):
 			if attempt+1 >= s.createAttempts {
-				return nil, mapErr(op, fmt.Errorf("create order %s: %w", o.ID, err))
+				return mapErr(op, fmt.Errorf("number order %s: %w", id, err))
 			}
 			if err := s.sleep(ctx, attempt); err != nil {
-				return nil, mapErr(op, err)
+				return mapErr(op, err)
 			}
+		case reasonCode(reasons, t.index(roleOrder)) == reasonConditionalCheck:
+			// settle went on after the order's own condition: it read the
+			// current image, and the next round builds on it.
 		default:
-			return nil, mapErr(op, fmt.Errorf("create order %s: %w", o.ID, err))
+			return mapErr(op, fmt.Errorf("number order %s: %w", id, err))
+		}
+		if attempt+1 >= s.createAttempts+s.updateAttempts {
+			return order.E(op, order.Transient, "numbering_contention", fmt.Sprintf("order %s could not be numbered, retry", id))
 		}
 	}
 }
@@ -209,13 +261,7 @@ func (s *Store) createTx(op string, o *order.Order, prev int64, known bool, opts
 		return nil, order.E(op, order.TooLarge, "order_too_large", "the order is too large to store")
 	}
 	t.add(roleOrder, s.put(oi, "attribute_not_exists(PK)", nil, nil))
-	t.add(roleNumber, s.put(item{
-		attrPK:      str(orderNumPK(o.Number)),
-		attrSK:      str(skOrderNum),
-		attrType:    str(typeOrderNum),
-		attrOrderID: str(o.ID),
-		"seq":       num(o.Seq),
-	}, "attribute_not_exists(PK)", nil, nil))
+	t.add(roleNumber, s.numberGuard(o))
 
 	if opts.Idempotency != nil {
 		r := *opts.Idempotency
@@ -228,26 +274,8 @@ func (s *Store) createTx(op string, o *order.Order, prev int64, known bool, opts
 			map[string]string{"#status": attrStatus, "#exp": attrExpiresAt},
 			item{":inprogress": str(string(order.IdempotencyInProgress)), ":now": str(fmtTime(now))}))
 	}
-	if e := normEmail(o.Customer.Email); e != "" {
-		t.add(roleOther, s.customerUpdate(o, e))
-	}
-	changes, events, err := order.RecordCreation(o, opts)
-	if err != nil {
+	if err := s.addCreationRecords(t, o, opts, now); err != nil {
 		return nil, err
-	}
-	for i, c := range changes {
-		it, err := historyItem(o.ID, o.Version, i, c)
-		if err != nil {
-			return nil, err
-		}
-		t.add(roleOther, s.put(it, "", nil, nil))
-	}
-	for _, e := range events {
-		it, err := outboxItem(o.ID, e, now)
-		if err != nil {
-			return nil, err
-		}
-		t.add(roleOther, s.put(it, "attribute_not_exists(PK)", nil, nil))
 	}
 	if len(t.items)+len(lines) > maxTransactItems {
 		return nil, order.E(op, order.Invalid, "too_many_events",
@@ -257,6 +285,46 @@ func (s *Store) createTx(op string, o *order.Order, prev int64, known bool, opts
 		t.add(roleOther, s.put(it, "", nil, nil))
 	}
 	return t, nil
+}
+
+// numberGuard is the item that makes a display number unique: it must not
+// exist yet.
+func (s *Store) numberGuard(o *order.Order) types.TransactWriteItem {
+	return s.put(item{
+		attrPK:      str(orderNumPK(o.Number)),
+		attrSK:      str(skOrderNum),
+		attrType:    str(typeOrderNum),
+		attrOrderID: str(o.ID),
+		"seq":       num(o.Seq),
+	}, "attribute_not_exists(PK)", nil, nil)
+}
+
+// addCreationRecords adds to t what a creation writes besides the order,
+// its guards and the counter: the customer's counters, then the history
+// rows and outbox events of opts.Record, recorded with the numbered order.
+func (s *Store) addCreationRecords(t *tx, o *order.Order, opts order.CreateOptions, now time.Time) error {
+	if e := normEmail(o.Customer.Email); e != "" {
+		t.add(roleOther, s.customerUpdate(o, e))
+	}
+	changes, events, err := order.RecordCreation(o, opts)
+	if err != nil {
+		return err
+	}
+	for i, c := range changes {
+		it, err := historyItem(o.ID, o.Version, i, c)
+		if err != nil {
+			return err
+		}
+		t.add(roleOther, s.put(it, "", nil, nil))
+	}
+	for _, e := range events {
+		it, err := outboxItem(o.ID, e, now)
+		if err != nil {
+			return err
+		}
+		t.add(roleOther, s.put(it, "attribute_not_exists(PK)", nil, nil))
+	}
+	return nil
 }
 
 // fixedCreateItems counts the items of a creation transaction other than

@@ -2,7 +2,6 @@ package memstore
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/ordersmith/ordersmith/internal/order"
 )
@@ -19,7 +18,7 @@ func (s *Store) Accept(ctx context.Context, in *order.Order, p order.PendingCrea
 	if err := ctx.Err(); err != nil {
 		return nil, order.Wrap(op, order.Transient, "cancelled", "the request was cancelled or timed out", err)
 	}
-	o, err := order.PrepareAccepted(op, in, p, s.now())
+	o, err := order.PrepareAccepted(op, in, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -89,17 +88,8 @@ func (s *Store) numberLocked(op, id string) error {
 	if err := checkEvents(op, events); err != nil {
 		return err
 	}
-	stored, err := order.CloneOrder(o)
-	if err != nil {
-		return order.Wrap(op, order.Internal, "invalid_order", fmt.Sprintf("order %s cannot be copied", id), err)
-	}
-	s.orders[id] = stored
-	s.byNumber[o.Number] = id
-	s.last = o.Seq
-	s.addHistory(id, o.Version, changes)
-	s.outbox = append(s.outbox, withOrder(events, id)...)
-	if e := normEmail(o.Customer.Email); e != "" {
-		s.addToCustomer(e, o)
+	if err := s.commitNumbered(op, o, changes, events); err != nil {
+		return err
 	}
 	s.accepted[id] = accepted{delivery: a.delivery}
 	return nil

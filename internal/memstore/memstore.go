@@ -154,25 +154,34 @@ func (s *Store) Create(ctx context.Context, in *order.Order, opts order.CreateOp
 	}
 
 	// Every check passed: commit all of it, as the table's transaction does.
-	stored, err := order.CloneOrder(o)
-	if err != nil {
-		return nil, order.Wrap(op, order.Internal, "invalid_order", "the order cannot be copied", err)
+	if err := s.commitNumbered(op, o, changes, events); err != nil {
+		return nil, err
 	}
-	s.orders[o.ID] = stored
-	s.byNumber[o.Number] = o.ID
 	if o.ExternalID != "" {
 		s.byExt[extKey(o.Source, o.ExternalID)] = o.ID
 	}
-	s.last = o.Seq
-	s.addHistory(o.ID, o.Version, changes)
-	s.outbox = append(s.outbox, withOrder(events, o.ID)...)
 	if idemRec != nil {
 		s.idem[idemMapKey(idemRec.Scope, idemRec.Key)] = idemRec
 	}
+	return o, nil
+}
+
+// commitNumbered stores a numbered new order with what its creation writes
+// besides: number, counter, history, events, customer. s.mu is held.
+func (s *Store) commitNumbered(op string, o *order.Order, changes []order.Change, events []order.Event) error {
+	stored, err := order.CloneOrder(o)
+	if err != nil {
+		return order.Wrap(op, order.Internal, "invalid_order", "the order cannot be copied", err)
+	}
+	s.orders[o.ID] = stored
+	s.byNumber[o.Number] = o.ID
+	s.last = o.Seq
+	s.addHistory(o.ID, o.Version, changes)
+	s.outbox = append(s.outbox, withOrder(events, o.ID)...)
 	if e := normEmail(o.Customer.Email); e != "" {
 		s.addToCustomer(e, o)
 	}
-	return o, nil
+	return nil
 }
 
 // checkEvents refuses events that the table would refuse: no id, or an id

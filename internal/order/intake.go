@@ -399,10 +399,8 @@ func (s *Intake) receiveOrder(ctx context.Context, in Inbound) (IntakeResult, er
 		res.Warnings = append(res.Warnings, s.recoverCart(ctx, in, accepted, now)...)
 		return res, nil
 	}
-	var existing AlreadyExists
-	if e, ok := errors.AsType[*Error](err); !ok || e.Code != CodeAlreadyExists {
-		return fail(err)
-	} else if existing, ok = e.Details.(AlreadyExists); !ok || existing.ID == "" {
+	existing, dup := ExistingOf(err)
+	if !dup || existing.ID == "" {
 		return fail(err)
 	}
 	if existing.Delivery == delivery {

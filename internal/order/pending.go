@@ -61,8 +61,8 @@ func StorefrontOrderID(source Source, externalID string) string {
 }
 
 // PrepareAccepted is the first step of OrderStore.Accept: PrepareNewOrder
-// with the storefront id, no number yet, and the pending creation checked.
-func PrepareAccepted(op string, in *Order, p PendingCreation, now time.Time) (*Order, error) {
+// with the storefront id and no number yet.
+func PrepareAccepted(op string, in *Order, now time.Time) (*Order, error) {
 	if in == nil || in.Source == "" || in.ExternalID == "" {
 		return nil, E(op, Invalid, "missing_external_id", "an accepted order needs its source and external id")
 	}

@@ -110,15 +110,19 @@ type CreateOptions struct {
 // ExistingID returns the id of the stored order (or cart) that made a
 // creation fail with already_exists, and whether err is such a failure.
 func ExistingID(err error) (string, bool) {
+	d, ok := ExistingOf(err)
+	return d.ID, ok
+}
+
+// ExistingOf returns the details of an already_exists failure, and whether
+// err is one.
+func ExistingOf(err error) (AlreadyExists, bool) {
 	var e *Error
 	if !errors.As(err, &e) || e.Kind != Conflict || e.Code != CodeAlreadyExists {
-		return "", false
+		return AlreadyExists{}, false
 	}
 	d, ok := e.Details.(AlreadyExists)
-	if !ok {
-		return "", false
-	}
-	return d.ID, true
+	return d, ok
 }
 
 // AlreadyExists is the Details of an already_exists error.
