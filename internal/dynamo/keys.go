@@ -2,8 +2,9 @@ package dynamo
 
 import (
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/ordersmith/ordersmith/internal/order"
 )
 
 // Attribute names of the table's key schema and of the TTL.
@@ -105,7 +106,5 @@ func histSK(at time.Time, version int64, i int) string {
 // remindSK orders due cart reminders by due time.
 func remindSK(due time.Time, id string) string { return fmtTime(due) + "#" + id }
 
-// normEmail is the customer key: e-mail addresses are compared
-// case-insensitively (the local part is case-sensitive in theory, never in
-// practice at the shops' providers).
-func normEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+// normEmail is the customer key (order.CustomerEmail).
+func normEmail(email string) string { return order.CustomerEmail(email) }

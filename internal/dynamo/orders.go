@@ -303,8 +303,8 @@ func (s *Store) numberGuard(o *order.Order) types.TransactWriteItem {
 // its guards and the counter: the customer's counters, then the history
 // rows and outbox events of opts.Record, recorded with the numbered order.
 func (s *Store) addCreationRecords(t *tx, o *order.Order, opts order.CreateOptions, now time.Time) error {
-	if e := normEmail(o.Customer.Email); e != "" {
-		t.add(roleOther, s.customerUpdate(o, e))
+	if sh := o.CustomerShare(); sh.Email != "" {
+		t.add(roleOther, s.customerUpdate(sh, o.CreatedAt, true))
 	}
 	changes, events, err := order.RecordCreation(o, opts)
 	if err != nil {
@@ -398,22 +398,29 @@ func duplicateOf(reasons []types.CancellationReason, t *tx, id string) (string, 
 	return "", false
 }
 
-// customerUpdate adds the order to its customer's summary. Totals are kept
+// customerUpdate adds a share to its customer's summary (see
+// order.CustomerShare; a negative share takes one away). Totals are kept
 // per currency in one attribute each, so that ADD works without a map that
-// would have to exist first; DynamoDB numbers are exact decimals.
-func (s *Store) customerUpdate(o *order.Order, email string) types.TransactWriteItem {
-	at := str(fmtTime(o.CreatedAt))
-	spent := o.Totals.Grand.Amount.String()
+// would have to exist first; DynamoDB numbers are exact decimals. placed
+// says the share is a new order's, placed at at: it is then the last order;
+// otherwise (an edit moving an order to this customer) at only fills
+// times the summary does not have yet.
+func (s *Store) customerUpdate(sh order.CustomerShare, at time.Time, placed bool) types.TransactWriteItem {
+	last := "#lastAt = :at"
+	if !placed {
+		last = "#lastAt = if_not_exists(#lastAt, :at)"
+	}
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName: aws.String(s.table),
-		Key:       key(customerPK(email), skCustomer),
-		UpdateExpression: aws.String("SET #type = :type, #email = :email, #first = if_not_exists(#first, :at), #lastAt = :at " +
-			"ADD #count :one, #spent :spent"),
+		Key:       key(customerPK(sh.Email), skCustomer),
+		UpdateExpression: aws.String("SET #type = :type, #email = :email, #first = if_not_exists(#first, :at), " + last +
+			" ADD #count :n, #spent :spent"),
 		ExpressionAttributeNames: map[string]string{
 			"#type": attrType, "#email": "email", "#first": "firstOrderAt", "#lastAt": "lastOrderAt",
-			"#count": "ordersCount", "#spent": spentAttr(o.Currency.Code()),
+			"#count": "ordersCount", "#spent": spentAttr(sh.Spent.Currency.Code()),
 		},
-		ExpressionAttributeValues: item{":type": str(typeCustomer), ":email": str(email), ":at": at, ":one": num(1), ":spent": numS(spent)},
+		ExpressionAttributeValues: item{":type": str(typeCustomer), ":email": str(sh.Email), ":at": str(fmtTime(at)),
+			":n": num(sh.Orders), ":spent": numS(sh.Spent.Amount.String())},
 	}}
 }
 

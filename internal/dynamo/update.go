@@ -190,6 +190,9 @@ func (s *Store) dropIndexAfter(ctx context.Context, reqs []types.WriteRequest) {
 // added, changed or removed.
 func (s *Store) updateExtras(cur, next *order.Order, changes []order.Change, events []order.Event) ([]types.TransactWriteItem, []indexWrite, error) {
 	var w []types.TransactWriteItem
+	for _, sh := range order.CustomerMoves(cur, next) {
+		w = append(w, s.customerUpdate(sh, next.CreatedAt, false))
+	}
 	for i, c := range changes {
 		it, err := historyItem(next.ID, next.Version, i, c)
 		if err != nil {

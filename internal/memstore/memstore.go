@@ -91,7 +91,7 @@ func extKey(source order.Source, externalID string) string {
 	return string(source) + "\x00" + externalID
 }
 
-func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
+func normEmail(e string) string { return order.CustomerEmail(e) }
 
 // sortableTime matches the table's sort keys, so that both stores order
 // equal times the same way.
@@ -178,8 +178,8 @@ func (s *Store) commitNumbered(op string, o *order.Order, changes []order.Change
 	s.last = o.Seq
 	s.addHistory(o.ID, o.Version, changes)
 	s.outbox = append(s.outbox, withOrder(events, o.ID)...)
-	if e := normEmail(o.Customer.Email); e != "" {
-		s.addToCustomer(e, o)
+	if sh := o.CustomerShare(); sh.Email != "" {
+		s.addToCustomer(sh, o.CreatedAt, true)
 	}
 	return nil
 }
@@ -218,22 +218,25 @@ func (s *Store) addHistory(id string, version int64, changes []order.Change) {
 	s.history[id] = rows
 }
 
-func (s *Store) addToCustomer(email string, o *order.Order) {
-	c, ok := s.customers[email]
+// addToCustomer adds a share to its customer's summary (placed: a new
+// order, placed at at, which is then the last), as the table's update does.
+func (s *Store) addToCustomer(sh order.CustomerShare, at time.Time, placed bool) {
+	c, ok := s.customers[sh.Email]
 	if !ok {
-		c = &order.CustomerSummary{Email: email, FirstOrderAt: o.CreatedAt}
-		s.customers[email] = c
+		c = &order.CustomerSummary{Email: sh.Email, FirstOrderAt: at, LastOrderAt: at}
+		s.customers[sh.Email] = c
 	}
-	c.OrdersCount++
-	c.LastOrderAt = o.CreatedAt
-	grand := order.NewMoney(o.Totals.Grand.Amount, o.Currency)
+	c.OrdersCount += sh.Orders
+	if placed {
+		c.LastOrderAt = at
+	}
 	for i, m := range c.TotalSpent {
-		if m.Currency == o.Currency {
-			c.TotalSpent[i] = m.Add(grand)
+		if m.Currency == sh.Spent.Currency {
+			c.TotalSpent[i] = m.Add(sh.Spent)
 			return
 		}
 	}
-	c.TotalSpent = append(c.TotalSpent, grand)
+	c.TotalSpent = append(c.TotalSpent, sh.Spent)
 	sort.Slice(c.TotalSpent, func(i, j int) bool { return c.TotalSpent[i].Currency.Code() < c.TotalSpent[j].Currency.Code() })
 }
 
@@ -330,6 +333,9 @@ func (s *Store) update(ctx context.Context, op, id string, expected int64, fn or
 		return nil, order.Wrap(op, order.Internal, "invalid_order", "the order cannot be copied", err)
 	}
 	s.orders[id] = stored
+	for _, sh := range order.CustomerMoves(cur, next) {
+		s.addToCustomer(sh, next.CreatedAt, false)
+	}
 	if a, ok := s.accepted[id]; ok && a.delivery != "" {
 		s.accepted[id] = accepted{} // the table's record loses it at the first change
 	}

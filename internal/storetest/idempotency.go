@@ -174,4 +174,83 @@ func RunCustomerStore(t *testing.T, f Factory) {
 	if _, err := s.Customers.Get(ctx, "nobody@example.com"); order.KindOf(err) != order.NotFound {
 		t.Fatalf("unknown customer: %v, want NotFound", err)
 	}
+	t.Run("FollowsChanges", func(t *testing.T) { testCustomerFollowsChanges(t, f) })
+}
+
+// testCustomerFollowsChanges: a summary counts the orders that stand, in
+// step with every change: a cancellation or a full refund takes the order
+// out, an edit of the total moves the total spent, an edit of the e-mail
+// moves the order to the other customer; an order created cancelled never
+// counts.
+func testCustomerFollowsChanges(t *testing.T, f Factory) {
+	ctx := context.Background()
+	s, _ := newStores(t, f)
+	want := func(email string, orders int64, spent string) {
+		t.Helper()
+		c, err := s.Customers.Get(ctx, email)
+		if err != nil {
+			t.Fatalf("customer %s: %v", email, err)
+		}
+		got := "none"
+		for _, m := range c.TotalSpent {
+			if m.Currency == order.EUR {
+				got = m.String()
+			}
+		}
+		if c.OrdersCount != orders || got != spent {
+			t.Fatalf("customer %s: %d orders, %s spent; want %d, %s", email, c.OrdersCount, got, orders, spent)
+		}
+	}
+	change := func(id string, edit func(o *order.Order)) {
+		t.Helper()
+		if _, err := s.Orders.Update(ctx, id, func(o *order.Order) ([]order.Change, []order.Event, error) {
+			edit(o)
+			totals, err := order.ComputeTotals(o)
+			if err != nil {
+				return nil, nil, err
+			}
+			o.Totals = totals
+			return []order.Change{{Actor: order.SystemActor("test"), Action: order.ActionUpdate, Field: "order"}}, nil, nil
+		}); err != nil {
+			t.Fatalf("update %s: %v", id, err)
+		}
+	}
+	// Two orders of 29.90 (2 x 12.50 + 7.90 ... the spec's lines).
+	a, err := s.Orders.Create(ctx, newOrder(t, orderSpec{ext: "cf-a", email: "zoe@example.com", created: Epoch}), order.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create a: %v", err)
+	}
+	b, err := s.Orders.Create(ctx, newOrder(t, orderSpec{ext: "cf-b", email: "zoe@example.com", created: Epoch}), order.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create b: %v", err)
+	}
+	one := a.Totals.Grand
+	want("zoe@example.com", 2, one.Add(b.Totals.Grand).String())
+
+	change(a.ID, func(o *order.Order) { o.Payment = order.PaymentCancelled; o.Fulfilment = order.WillNotDeliver })
+	want("zoe@example.com", 1, b.Totals.Grand.String())
+	// Changing it again while cancelled moves nothing.
+	change(a.ID, func(o *order.Order) { o.InternalComment = "annulée au téléphone" })
+	want("zoe@example.com", 1, b.Totals.Grand.String())
+
+	// An edit of b's lines: one more mug.
+	change(b.ID, func(o *order.Order) { o.Lines[0].Quantity++ })
+	bb, err := s.Orders.Get(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want("zoe@example.com", 1, bb.Totals.Grand.String())
+
+	// b moves to another e-mail.
+	change(b.ID, func(o *order.Order) { o.Customer.Email = "Zoe.Martin@Example.com" })
+	want("zoe@example.com", 0, "0.00 EUR")
+	want("zoe.martin@example.com", 1, bb.Totals.Grand.String())
+
+	// Refunded in full: out; an order created cancelled: never in.
+	change(b.ID, func(o *order.Order) { o.Payment = order.Refunded })
+	want("zoe.martin@example.com", 0, "0.00 EUR")
+	if _, err := s.Orders.Create(ctx, newOrder(t, orderSpec{ext: "cf-c", email: "zoe.martin@example.com", created: Epoch, payment: order.PaymentCancelled, fulfil: order.WillNotDeliver}), order.CreateOptions{}); err != nil {
+		t.Fatalf("create c: %v", err)
+	}
+	want("zoe.martin@example.com", 0, "0.00 EUR")
 }
