@@ -44,6 +44,7 @@ const (
 	roleNumber
 	roleCounter
 	roleIdem
+	roleHolding // what an order holds of a SKU (Stock.MoveForOrder)
 )
 
 // tx is a transaction being built.

@@ -94,6 +94,44 @@ func (st *Stock) Put(ctx context.Context, si order.StockItem) error {
 	return nil
 }
 
+// update is the relative, conditional update of one SKU's stock: the item
+// must exist, and a decrement must leave it at zero or more unless it
+// allows backorders. A failed condition returns the item (ALL_OLD).
+func (st *Stock) update(a order.StockAdjustment) types.TransactWriteItem {
+	cond := "attribute_exists(PK)"
+	values := item{":d": num(a.Delta), ":one": num(1)}
+	names := map[string]string{"#onHand": "onHand", "#ver": attrVersion}
+	if a.Delta < 0 {
+		cond += " AND (#back = :true OR #onHand >= :need)"
+		values[":true"] = &types.AttributeValueMemberBOOL{Value: true}
+		values[":need"] = num(-a.Delta)
+		names["#back"] = "allowBackorder"
+	}
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName:                           aws.String(st.s.table),
+		Key:                                 key(stockPK(a.SKU), skStock),
+		UpdateExpression:                    aws.String("SET #onHand = #onHand + :d ADD #ver :one"),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            names,
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}
+}
+
+// stockRefusal is the error of a stock update whose condition failed: the
+// item is missing (NotFound) or has too little (insufficient_stock, with
+// what is on hand and what was asked).
+func stockRefusal(op, sku string, requested int64, old item) error {
+	if len(old) == 0 {
+		return notFound(op, "stock item", sku)
+	}
+	have := decodeStock(old)
+	e := order.E(op, order.Conflict, order.CodeInsufficientStock,
+		fmt.Sprintf("only %d of %s left, %d asked", max(have.OnHand, 0), sku, requested))
+	e.Details = map[string]any{"sku": sku, "onHand": have.OnHand, "requested": requested}
+	return e
+}
+
 // Adjust implements order.StockStore: one transaction holding a relative,
 // conditional update per SKU and, with a token, the token's guard item.
 func (st *Stock) Adjust(ctx context.Context, token string, adj []order.StockAdjustment) (bool, error) {
@@ -113,26 +151,7 @@ func (st *Stock) Adjust(ctx context.Context, token string, adj []order.StockAdju
 		}, "attribute_not_exists(PK)", nil, nil))
 	}
 	for _, a := range merged {
-		cond := "attribute_exists(PK)"
-		values := item{":d": num(a.Delta), ":one": num(1)}
-		if a.Delta < 0 {
-			cond += " AND (#back = :true OR #onHand >= :need)"
-			values[":true"] = &types.AttributeValueMemberBOOL{Value: true}
-			values[":need"] = num(-a.Delta)
-		}
-		names := map[string]string{"#onHand": "onHand", "#ver": attrVersion}
-		if a.Delta < 0 {
-			names["#back"] = "allowBackorder"
-		}
-		t.add(roleOther, types.TransactWriteItem{Update: &types.Update{
-			TableName:                           aws.String(st.s.table),
-			Key:                                 key(stockPK(a.SKU), skStock),
-			UpdateExpression:                    aws.String("SET #onHand = #onHand + :d ADD #ver :one"),
-			ConditionExpression:                 aws.String(cond),
-			ExpressionAttributeNames:            names,
-			ExpressionAttributeValues:           values,
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}})
+		t.add(roleOther, st.update(a))
 	}
 	for attempt := 0; ; attempt++ {
 		_, err := st.s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: t.items})
@@ -151,20 +170,92 @@ func (st *Stock) Adjust(ctx context.Context, token string, adj []order.StockAdju
 				continue
 			}
 			a := merged[i-len(t.roles)+len(merged)]
-			if len(reasons[i].Item) == 0 {
-				return false, notFound(op, "stock item", a.SKU)
-			}
-			have := decodeStock(reasons[i].Item)
-			e := order.E(op, order.Conflict, order.CodeInsufficientStock,
-				fmt.Sprintf("only %d of %s left, %d asked", max(have.OnHand, 0), a.SKU, -a.Delta))
-			e.Details = map[string]any{"sku": a.SKU, "onHand": have.OnHand, "requested": -a.Delta}
-			return false, e
+			return false, stockRefusal(op, a.SKU, -a.Delta, reasons[i].Item)
 		}
 		if !retryableCancellation(reasons) || attempt+1 >= st.s.updateAttempts {
 			return false, mapErr(op, fmt.Errorf("adjust stock: %w", err))
 		}
 		if err := st.s.sleep(ctx, attempt); err != nil {
 			return false, mapErr(op, err)
+		}
+	}
+}
+
+// The holding of an order in a SKU (order.OrderStockMove): one item per
+// order and SKU, in the order's own partition key space.
+const (
+	pkStockHeldPrefix = "STOCKHELD#"
+	skStockHeldPrefix = "SKU#"
+	typeStockHeld     = "stockHeld"
+)
+
+// MoveForOrder implements order.StockStore: it reads the holding, then
+// writes in one transaction the token's guard, the holding (conditionally
+// on what was read) and, when the stock changes, the stock's relative
+// update. A holding changed meanwhile (another event of the same order)
+// is read again.
+func (st *Stock) MoveForOrder(ctx context.Context, token string, m order.OrderStockMove) (order.OrderStockResult, error) {
+	const op = "dynamo.Stock.MoveForOrder"
+	if err := m.Check(op); err != nil {
+		return order.OrderStockResult{}, err
+	}
+	if token != "" {
+		if err := order.ValidID(op, "adjustment token", token); err != nil {
+			return order.OrderStockResult{}, err
+		}
+	}
+	hk := key(pkStockHeldPrefix+m.OrderID, skStockHeldPrefix+m.SKU)
+	for attempt := 0; ; attempt++ {
+		out, err := st.s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(st.s.table), Key: hk, ConsistentRead: aws.Bool(true)})
+		if err != nil {
+			return order.OrderStockResult{}, mapErr(op, fmt.Errorf("read the holding of order %s in %s: %w", m.OrderID, m.SKU, err))
+		}
+		held, _ := getN(out.Item, "held")
+		last, _ := getN(out.Item, attrVersion)
+		if order.IsStale(m.Version, last) {
+			return order.OrderStockResult{Stale: true, Held: held}, nil
+		}
+		next, delta := m.NextHolding(held)
+		t := &tx{}
+		if token != "" {
+			t.add(roleExt, st.s.put(item{
+				attrPK: str(pkStockAdjPrefix + token), attrSK: str(skStockAdj), attrType: str("stockAdjustment"),
+				attrTTL: num(st.s.now().Add(StockTokenRetention).Unix()),
+			}, "attribute_not_exists(PK)", nil, nil))
+		}
+		holding := item{
+			attrPK: hk[attrPK], attrSK: hk[attrSK], attrType: str(typeStockHeld),
+			attrOrderID: str(m.OrderID), "sku": str(m.SKU), "held": num(next), attrVersion: num(max(last, m.Version)),
+		}
+		if len(out.Item) == 0 {
+			t.add(roleHolding, st.s.put(holding, "attribute_not_exists(PK)", nil, nil))
+		} else {
+			t.add(roleHolding, st.s.put(holding, "#held = :held AND #ver = :ver", map[string]string{"#held": "held", "#ver": attrVersion},
+				item{":held": num(held), ":ver": num(last)}))
+		}
+		if delta != 0 {
+			t.add(roleOther, st.update(order.StockAdjustment{SKU: m.SKU, Delta: delta}))
+		}
+		_, err = st.s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: t.items})
+		if err == nil {
+			return order.OrderStockResult{Applied: true, Moved: delta, Held: next}, nil
+		}
+		reasons, ok := cancellation(err)
+		if !ok {
+			return order.OrderStockResult{}, mapErr(op, fmt.Errorf("move stock of %s for order %s: %w", m.SKU, m.OrderID, err))
+		}
+		if reasonCode(reasons, t.index(roleExt)) == reasonConditionalCheck {
+			return order.OrderStockResult{Held: held}, nil // this token was applied before
+		}
+		if i := t.index(roleOther); reasonCode(reasons, i) == reasonConditionalCheck {
+			return order.OrderStockResult{}, stockRefusal(op, m.SKU, -delta, reasons[i].Item)
+		}
+		lost := reasonCode(reasons, t.index(roleHolding)) == reasonConditionalCheck
+		if (!lost && !retryableCancellation(reasons)) || attempt+1 >= st.s.updateAttempts {
+			return order.OrderStockResult{}, mapErr(op, fmt.Errorf("move stock of %s for order %s: %w", m.SKU, m.OrderID, err))
+		}
+		if err := st.s.sleep(ctx, attempt); err != nil {
+			return order.OrderStockResult{}, mapErr(op, err)
 		}
 	}
 }

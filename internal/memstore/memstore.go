@@ -39,6 +39,7 @@ type Store struct {
 	rates           map[string]map[string]order.ExchangeRate // currency → date → rate
 	stock           map[string]order.StockItem
 	stockTokens     map[string]bool
+	held            map[string]holding // order id + "\x00" + SKU → what the order holds
 	carts           map[string]*cartRow
 	cartByExt       map[string]string // source + "\x00" + checkout id → cart id
 }
@@ -70,6 +71,7 @@ func New(opts ...Option) *Store {
 		rates:       map[string]map[string]order.ExchangeRate{},
 		stock:       map[string]order.StockItem{},
 		stockTokens: map[string]bool{},
+		held:        map[string]holding{},
 		carts:       map[string]*cartRow{},
 		cartByExt:   map[string]string{},
 	}

@@ -87,3 +87,51 @@ func (st *Stock) Adjust(ctx context.Context, token string, adj []order.StockAdju
 	}
 	return true, nil
 }
+
+// holding is what an order holds of a SKU, and the order version of the
+// last move applied.
+type holding struct{ held, version int64 }
+
+// MoveForOrder implements order.StockStore.
+func (st *Stock) MoveForOrder(ctx context.Context, token string, m order.OrderStockMove) (order.OrderStockResult, error) {
+	const op = "memstore.Stock.MoveForOrder"
+	if err := m.Check(op); err != nil {
+		return order.OrderStockResult{}, err
+	}
+	if token != "" {
+		if err := order.ValidID(op, "adjustment token", token); err != nil {
+			return order.OrderStockResult{}, err
+		}
+	}
+	st.s.mu.Lock()
+	defer st.s.mu.Unlock()
+	hk := m.OrderID + "\x00" + m.SKU
+	h := st.s.held[hk]
+	if order.IsStale(m.Version, h.version) {
+		return order.OrderStockResult{Stale: true, Held: h.held}, nil
+	}
+	if token != "" && st.s.stockTokens[token] {
+		return order.OrderStockResult{Held: h.held}, nil
+	}
+	next, delta := m.NextHolding(h.held)
+	if delta != 0 {
+		si, ok := st.s.stock[m.SKU]
+		if !ok {
+			return order.OrderStockResult{}, order.E(op, order.NotFound, order.CodeNotFound, fmt.Sprintf("stock item %q not found", m.SKU))
+		}
+		if delta < 0 && !si.AllowBackorder && si.OnHand < -delta {
+			e := order.E(op, order.Conflict, order.CodeInsufficientStock,
+				fmt.Sprintf("only %d of %s left, %d asked", max(si.OnHand, 0), m.SKU, -delta))
+			e.Details = map[string]any{"sku": m.SKU, "onHand": si.OnHand, "requested": -delta}
+			return order.OrderStockResult{}, e
+		}
+		si.OnHand += delta
+		si.Version++
+		st.s.stock[m.SKU] = si
+	}
+	st.s.held[hk] = holding{held: next, version: max(h.version, m.Version)}
+	if token != "" {
+		st.s.stockTokens[token] = true
+	}
+	return order.OrderStockResult{Applied: true, Moved: delta, Held: next}, nil
+}

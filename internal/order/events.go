@@ -98,6 +98,9 @@ type OrderEventData struct {
 	Tracking         []Tracking    `json:"tracking,omitempty"` // active tracking numbers, for OrderShipped
 	CreditNote       bool          `json:"creditNote,omitempty"`
 	Restock          []RestockLine `json:"restock,omitempty"` // for OrderCancelled
+	// Version is the order's version the event was written with: the
+	// stock keeper orders an order's moves by it.
+	Version int64 `json:"version,omitempty"`
 }
 
 // CartEventData is the payload of an abandoned cart's events.
@@ -153,6 +156,7 @@ func orderData(o *Order, changes []Change) OrderEventData {
 	return OrderEventData{
 		Number: o.Number, PaymentStatus: o.Payment.String(), FulfilmentStatus: o.Fulfilment.String(),
 		CustomerEmail: o.Customer.Email, Locale: o.Customer.Locale, Grand: o.Totals.Grand, Changes: changes,
+		Version: o.Version,
 	}
 }
 

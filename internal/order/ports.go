@@ -337,6 +337,12 @@ type StockStore interface {
 	// token already applied changes nothing and reports applied false
 	// (retried events must not take the stock twice).
 	Adjust(ctx context.Context, token string, adj []StockAdjustment) (applied bool, err error)
+	// MoveForOrder moves one SKU's stock for an order event, keeping what
+	// the order holds of it (see OrderStockMove): the stock and the holding
+	// change together or not at all. A take below zero is refused as
+	// Adjust's is (the holding stays); a SKU without a stock item is
+	// NotFound for a take. token makes the move happen once, as in Adjust.
+	MoveForOrder(ctx context.Context, token string, m OrderStockMove) (OrderStockResult, error)
 }
 
 // CartUpdateFunc changes a cart in place and returns the outbox events of
@@ -495,6 +501,8 @@ func ApplyUpdate(op string, cur *Order, fn UpdateFunc, now time.Time) (*Order, [
 	if err != nil {
 		return nil, nil, nil, false, Wrap(op, Internal, "invalid_order", "the stored order cannot be copied", err)
 	}
+	// fn sees the version it writes, so that its events carry it.
+	next.Version = cur.Version + 1
 	changes, events, err := fn(next)
 	if err != nil {
 		return nil, nil, nil, false, err

@@ -68,6 +68,8 @@ const (
 	Duplicate Result = "duplicate" // applied by an earlier delivery
 	Untracked Result = "untracked" // the shop does not track this SKU
 	Refused   Result = "refused"   // not enough stock and no backorders
+	Stale     Result = "stale"     // older than a move already applied for the order: moves nothing
+	Unmoved   Result = "unmoved"   // the order already held what the move asks (nothing held to give back, or taken already)
 )
 
 // Refusal is the record of a refused decrement.
@@ -138,7 +140,7 @@ func (h *Handler) HandleMessage(ctx context.Context, body string) (map[string]Re
 	}
 	results := make(map[string]Result, len(lines))
 	for _, l := range lines {
-		r, err := h.adjust(ctx, e, move, l)
+		r, err := h.adjust(ctx, e, p.Version, move, l)
 		if err != nil {
 			// The SKUs done so far are guarded by their tokens: the
 			// redelivery finishes the rest without repeating them.
@@ -165,24 +167,26 @@ func Token(eventID, sku string) string {
 	return eventID + "-" + hex.EncodeToString(sum[:12])
 }
 
-func (h *Handler) adjust(ctx context.Context, e order.Event, move order.StockMove, l order.RestockLine) (Result, error) {
-	delta := l.Quantity
-	if move == order.StockTake {
-		delta = -delta
-	}
+// adjust moves one SKU for the event, through the order's holding of it
+// (order.OrderStockMove): out-of-order and refused moves add up right.
+func (h *Handler) adjust(ctx context.Context, e order.Event, version int64, move order.StockMove, l order.RestockLine) (Result, error) {
 	token := Token(e.ID, l.SKU)
-	applied, err := h.stock.Adjust(ctx, token, []order.StockAdjustment{{SKU: l.SKU, Delta: delta}})
+	r, err := h.stock.MoveForOrder(ctx, token, order.OrderStockMove{OrderID: e.OrderID, Version: version, SKU: l.SKU, Move: move, Quantity: l.Quantity})
 	switch {
-	case err == nil && applied:
-		return Applied, nil
-	case err == nil:
+	case err == nil && r.Stale:
+		return Stale, nil
+	case err == nil && !r.Applied:
 		return Duplicate, nil
+	case err == nil && r.Moved == 0:
+		return Unmoved, nil
+	case err == nil:
+		return Applied, nil
 	case order.IsKind(err, order.NotFound):
 		return Untracked, nil
 	case order.CodeOf(err) == order.CodeInsufficientStock:
 		return Refused, h.recordRefusal(ctx, e, token, l, err)
 	}
-	return "", fmt.Errorf("adjust stock of %s by %d for event %s: %w", l.SKU, delta, e.ID, err)
+	return "", fmt.Errorf("%s %d of %s for event %s: %w", move, l.Quantity, l.SKU, e.ID, err)
 }
 
 // recordRefusal keeps a refused decrement on record, once, so that staff

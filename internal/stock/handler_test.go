@@ -255,3 +255,74 @@ func TestBadMessages(t *testing.T) {
 		t.Fatalf("failures = %+v", resp.BatchItemFailures)
 	}
 }
+
+// TestOrderMovesAddUp: the order's holding makes its events add up. A take
+// refused for lack of stock is not given back by the cancellation; a
+// cancellation processed before the payment it follows leaves the late
+// payment stale; the stock ends where the order's last state says.
+func TestOrderMovesAddUp(t *testing.T) {
+	ctx := context.Background()
+	t.Run("refused then cancelled", func(t *testing.T) {
+		s := memStores(t)
+		s.put(t, order.StockItem{SKU: "RARE", OnHand: 1}, order.StockItem{SKU: "MUG-1", OnHand: 5})
+		o := s.place(t, line("RARE", 3), line("MUG-1", 2))
+		if _, err := s.svc.MarkPaid(ctx, cmd(o.ID)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.svc.Cancel(ctx, cmd(o.ID), order.CancelOptions{Restock: true}); err != nil {
+			t.Fatal(err)
+		}
+		var got []map[string]stock.Result
+		for _, e := range s.outbox() {
+			r, err := s.handler.HandleMessage(ctx, encode(t, e))
+			if err != nil {
+				t.Fatalf("%s: %v", e.Type, err)
+			}
+			if len(r) > 0 {
+				got = append(got, r)
+			}
+		}
+		want := []map[string]stock.Result{
+			{"RARE": stock.Refused, "MUG-1": stock.Applied},
+			{"RARE": stock.Unmoved, "MUG-1": stock.Applied},
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("results = %v, want %v", got, want)
+		}
+		if s.onHand(t, "RARE") != 1 || s.onHand(t, "MUG-1") != 5 {
+			t.Fatalf("stock RARE %d MUG-1 %d, want 1 and 5 as before", s.onHand(t, "RARE"), s.onHand(t, "MUG-1"))
+		}
+	})
+	t.Run("cancellation before the payment", func(t *testing.T) {
+		s := memStores(t)
+		s.put(t, order.StockItem{SKU: "MUG-1", OnHand: 5})
+		o := s.place(t, line("MUG-1", 2))
+		if _, err := s.svc.MarkPaid(ctx, cmd(o.ID)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.svc.Cancel(ctx, cmd(o.ID), order.CancelOptions{Restock: true}); err != nil {
+			t.Fatal(err)
+		}
+		evs := s.outbox()
+		var paid, cancelled order.Event
+		for _, e := range evs {
+			switch e.Type {
+			case order.OrderPaid:
+				paid = e
+			case order.OrderCancelled:
+				cancelled = e
+			}
+		}
+		r1, err := s.handler.HandleMessage(ctx, encode(t, cancelled))
+		if err != nil || r1["MUG-1"] != stock.Unmoved {
+			t.Fatalf("cancellation first: %v %v", r1, err)
+		}
+		r2, err := s.handler.HandleMessage(ctx, encode(t, paid))
+		if err != nil || r2["MUG-1"] != stock.Stale {
+			t.Fatalf("payment after: %v %v, want stale", r2, err)
+		}
+		if s.onHand(t, "MUG-1") != 5 {
+			t.Fatalf("stock %d, want 5: the order was paid then cancelled", s.onHand(t, "MUG-1"))
+		}
+	})
+}

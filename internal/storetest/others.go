@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -160,6 +161,7 @@ func RunRateStore(t *testing.T, f Factory) {
 
 // RunStockStore runs the StockStore contract.
 func RunStockStore(t *testing.T, f Factory) {
+	t.Run("MoveForOrder", func(t *testing.T) { testMoveForOrder(t, f) })
 	ctx := context.Background()
 	s, _ := newStores(t, f)
 	for _, si := range []order.StockItem{
@@ -402,4 +404,89 @@ func RunCartStore(t *testing.T, f Factory) {
 	wantKind(t, err, order.Invalid, "immutable_field")
 	_, err = s.Carts.Update(ctx, "01NOCART", func(c *order.Cart) ([]order.Event, error) { return nil, nil })
 	wantKind(t, err, order.NotFound, "")
+}
+
+// testMoveForOrder: an order's moves go through its holding of the SKU, so
+// that they add up whatever their order, their repeats and their refusals.
+func testMoveForOrder(t *testing.T, f Factory) {
+	ctx := context.Background()
+	s, _ := newStores(t, f)
+	if err := s.Stock.Put(ctx, order.StockItem{SKU: "MUG", OnHand: 10}); err != nil {
+		t.Fatalf("put: %v", err)
+	}
+	if err := s.Stock.Put(ctx, order.StockItem{SKU: "RARE", OnHand: 1}); err != nil {
+		t.Fatalf("put: %v", err)
+	}
+	take := func(id string, v int64, sku string, q int64) order.OrderStockMove {
+		return order.OrderStockMove{OrderID: id, Version: v, SKU: sku, Move: order.StockTake, Quantity: q}
+	}
+	restore := func(id string, v int64, sku string, q int64) order.OrderStockMove {
+		return order.OrderStockMove{OrderID: id, Version: v, SKU: sku, Move: order.StockRestore, Quantity: q}
+	}
+	steps := []struct {
+		name  string
+		token string
+		move  order.OrderStockMove
+		want  order.OrderStockResult
+		code  string
+		stock map[string]int64
+	}{
+		{"paid: take 3", "a-paid", take("A", 2, "MUG", 3), order.OrderStockResult{Applied: true, Moved: -3, Held: 3}, "", map[string]int64{"MUG": 7}},
+		{"the same event again", "a-paid", take("A", 2, "MUG", 3), order.OrderStockResult{Held: 3}, "", map[string]int64{"MUG": 7}},
+		{"paid again by another event: held already", "a-paid-2", take("A", 2, "MUG", 3), order.OrderStockResult{Applied: true, Held: 3}, "", map[string]int64{"MUG": 7}},
+		{"cancelled: 3 back", "a-cancel", restore("A", 3, "MUG", 3), order.OrderStockResult{Applied: true, Moved: 3, Held: 0}, "", map[string]int64{"MUG": 10}},
+		{"returned after: nothing held", "a-return", restore("A", 4, "MUG", 3), order.OrderStockResult{Applied: true, Held: 0}, "", map[string]int64{"MUG": 10}},
+		{"a late payment event: stale", "a-late", take("A", 2, "MUG", 3), order.OrderStockResult{Stale: true}, "", map[string]int64{"MUG": 10}},
+		// B is cancelled before its payment event is processed.
+		{"B cancelled first: nothing held", "b-cancel", restore("B", 3, "MUG", 2), order.OrderStockResult{Applied: true}, "", map[string]int64{"MUG": 10}},
+		{"B paid, older: stale", "b-paid", take("B", 2, "MUG", 2), order.OrderStockResult{Stale: true}, "", map[string]int64{"MUG": 10}},
+		// C's take is refused: its cancellation gives nothing back.
+		{"C paid: refused", "c-paid", take("C", 2, "RARE", 3), order.OrderStockResult{}, order.CodeInsufficientStock, map[string]int64{"RARE": 1}},
+		{"C cancelled", "c-cancel", restore("C", 3, "RARE", 3), order.OrderStockResult{Applied: true}, "", map[string]int64{"RARE": 1}},
+		// D: paid, unpaid, paid again; a partial restock.
+		{"D paid", "d-1", take("D", 2, "MUG", 4), order.OrderStockResult{Applied: true, Moved: -4, Held: 4}, "", map[string]int64{"MUG": 6}},
+		{"D unpaid", "d-2", restore("D", 3, "MUG", 4), order.OrderStockResult{Applied: true, Moved: 4}, "", map[string]int64{"MUG": 10}},
+		{"D paid again", "d-3", take("D", 4, "MUG", 4), order.OrderStockResult{Applied: true, Moved: -4, Held: 4}, "", map[string]int64{"MUG": 6}},
+		{"D cancelled, 1 restocked", "d-4", restore("D", 5, "MUG", 1), order.OrderStockResult{Applied: true, Moved: 1, Held: 3}, "", map[string]int64{"MUG": 7}},
+		// A move without version is never stale.
+		{"E without version", "e-1", take("E", 0, "MUG", 1), order.OrderStockResult{Applied: true, Moved: -1, Held: 1}, "", map[string]int64{"MUG": 6}},
+		{"untracked SKU", "f-1", take("F", 2, "GHOST", 1), order.OrderStockResult{}, order.CodeNotFound, nil},
+	}
+	for _, st := range steps {
+		got, err := s.Stock.MoveForOrder(ctx, st.token, st.move)
+		if st.code != "" {
+			if order.CodeOf(err) != st.code {
+				t.Fatalf("%s: %v, want %s", st.name, err, st.code)
+			}
+		} else if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if err == nil && got != st.want {
+			t.Fatalf("%s: %+v, want %+v", st.name, got, st.want)
+		}
+		for sku, level := range st.stock {
+			si, err := s.Stock.Get(ctx, sku)
+			if err != nil || si.OnHand != level {
+				t.Fatalf("%s: %s on hand %d, %v; want %d", st.name, sku, si.OnHand, err, level)
+			}
+		}
+	}
+	_, err := s.Stock.MoveForOrder(ctx, "x", order.OrderStockMove{OrderID: "A", SKU: "MUG", Move: "borrow", Quantity: 1})
+	wantKind(t, err, order.Invalid, "invalid_move")
+
+	// The moves of one order racing: two events at once never take twice.
+	var wg sync.WaitGroup
+	for i := range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Stock.MoveForOrder(ctx, fmt.Sprintf("g-%d", i), take("G", 2, "MUG", 2)); err != nil {
+				t.Errorf("concurrent take %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if si, err := s.Stock.Get(ctx, "MUG"); err != nil || si.OnHand != 4 {
+		t.Fatalf("after 6 concurrent payments of G: %d on hand, %v; want 4 (one take of 2)", si.OnHand, err)
+	}
 }
