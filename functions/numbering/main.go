@@ -24,7 +24,8 @@ func main() {
 	if err != nil {
 		platform.FailInit(logger, "load AWS config", err)
 	}
-	n, err := numbering.New(dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName), logger)
+	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
+	n, err := numbering.New(store, store.Carts(), logger)
 	if err != nil {
 		platform.FailInit(logger, "build the numberer", err)
 	}

@@ -69,7 +69,7 @@ func (e *dynEnv) newInstance(t testing.TB, cfg order.IntakeConfig, numbered bool
 	st := dynamo.New(e.db, e.table)
 	var orders order.OrderStore = st
 	if numbered {
-		orders = numberAtOnce{st}
+		orders = numberAtOnce{st, st.Carts()}
 	}
 	svc, err := order.NewIntake(order.IntakeDeps{
 		Orders: orders, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts(),
@@ -147,7 +147,7 @@ func TestDynamoRefusalsLeaveTheTableUnchanged(t *testing.T) {
 				deps.Now = func() time.Time { return tt.now }
 			}
 			st := dynamo.New(e.db, e.table)
-			svc, err := order.NewIntake(order.IntakeDeps{Orders: numberAtOnce{st}, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts()}, order.IntakeConfig{})
+			svc, err := order.NewIntake(order.IntakeDeps{Orders: numberAtOnce{st, st.Carts()}, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts()}, order.IntakeConfig{})
 			if err != nil {
 				t.Fatal(err)
 			}

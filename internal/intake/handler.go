@@ -136,7 +136,11 @@ func inboundOf(d *webhook.Delivery, fp string) order.Inbound {
 	case webhook.KindOrder:
 		in.Kind = order.InboundOrder
 		in.Creation = creationTopics[d.Source] == d.Topic
-		if d.Order != nil && cartSharesOrderID[d.Source] {
+		// The checkout the order completes: named by the order (Shopify's
+		// checkout_token), or the order's own id where the checkout
+		// becomes the order.
+		in.CartExternalID = d.CartExternalID
+		if in.CartExternalID == "" && d.Order != nil && cartSharesOrderID[d.Source] {
 			in.CartExternalID = d.Order.ExternalID
 		}
 	case webhook.KindCart:

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func newMemEnv(t *testing.T) *memEnv {
 	t.Helper()
 	st := memstore.New()
 	svc, err := order.NewIntake(order.IntakeDeps{
-		Orders: numberAtOnce{st}, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts(),
+		Orders: numberAtOnce{st, st.Carts()}, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts(),
 	}, order.IntakeConfig{})
 	if err != nil {
 		t.Fatal(err)
@@ -425,5 +426,40 @@ func TestWebhookAnswersBeforeTheDeadline(t *testing.T) {
 	}
 	if left := deadline.Sub(ended); left < intake.AnswerMargin-50*time.Millisecond {
 		t.Errorf("the work stopped %s before the deadline, want about %s", left, intake.AnswerMargin)
+	}
+}
+
+// TestShopifyOrderRecoversItsCheckout: a Shopify checkout tracked as a cart
+// is marked recovered by the order whose checkout_token names it.
+func TestShopifyOrderRecoversItsCheckout(t *testing.T) {
+	e := newMemEnv(t)
+	r := newRouter(e.svc, webhookDeps(t))
+	cart := serve(t, r, loadEvent(t, "intake", "shopify-webhook-checkouts-create"))
+	if cart.Status != http.StatusOK || cart.Result.Outcome != order.OutcomeCartTracked {
+		t.Fatalf("checkout: %d %s", cart.Status, cart.Raw)
+	}
+	// The order of the checkout's customer (a cart is recovered only by
+	// an order of the same e-mail).
+	body := strings.NewReplacer(`"checkout_token": "0b8c7f3e9a1d4e2f8c6b5a4d3e2f1a0b"`, `"checkout_token": "b1946ac92492d2347c6235b4d2611184"`,
+		"camille.durand@example.fr", "julien.petit@example.fr").Replace(string(shopifyBody(t, 7001)))
+	if !strings.Contains(body, "b1946ac92492d2347c6235b4d2611184") || !strings.Contains(body, "julien.petit@example.fr") {
+		t.Fatal("the Shopify sample order no longer has the checkout token and e-mail this test replaces")
+	}
+	res := serve(t, r, signedWebhook(t, order.SourceShopify, []byte(body), samplesSignedAt, map[string]string{
+		"x-shopify-topic": "orders/create", "x-shopify-webhook-id": "wh-7001",
+	}))
+	if res.Status != http.StatusCreated {
+		t.Fatalf("order: %d %s", res.Status, res.Raw)
+	}
+	c, err := e.store.Carts().Get(context.Background(), cart.Result.CartID)
+	if err != nil || c.RecoveredOrderID != res.Result.OrderID {
+		t.Fatalf("cart after the order = %+v, %v; want recovered by %s", c, err, res.Result.OrderID)
+	}
+	var types []order.EventType
+	for _, ev := range e.store.Outbox() {
+		types = append(types, ev.Type)
+	}
+	if !slices.Contains(types, order.CartRecovered) {
+		t.Fatalf("events = %v, want a CartRecovered", types)
 	}
 }

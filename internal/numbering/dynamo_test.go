@@ -42,7 +42,7 @@ func TestNumberAcceptedOrdersFromTheStream(t *testing.T) {
 	table := localawstest.NewTable(t, cfg)
 	db := localaws.NewClients(cfg).DynamoDB
 	st := &countingStore{Store: dynamo.New(db, table)}
-	n, err := numbering.New(st, quiet)
+	n, err := numbering.New(st, nil, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

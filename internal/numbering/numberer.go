@@ -3,6 +3,7 @@ package numbering
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -27,21 +28,40 @@ type Store interface {
 
 var _ Store = (*dynamo.Store)(nil)
 
-// Numberer numbers the accepted orders of the OrdersTable stream.
+// Numberer numbers the accepted orders of the OrdersTable stream and
+// finishes their creation: the cart an order completes is marked recovered.
 type Numberer struct {
 	store Store
+	carts order.CartStore
+	now   func() time.Time
 	log   *slog.Logger
 }
 
-// New returns a numberer over store.
-func New(store Store, log *slog.Logger) (*Numberer, error) {
+// New returns a numberer over store; carts (nil: carts are not tracked)
+// are the abandoned carts the orders may recover.
+func New(store Store, carts order.CartStore, log *slog.Logger) (*Numberer, error) {
 	if store == nil {
 		return nil, errors.New("new numberer: an order store is required")
 	}
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Numberer{store: store, log: log}, nil
+	return &Numberer{store: store, carts: carts, now: time.Now, log: log}, nil
+}
+
+// Number numbers the accepted order id (nothing when it is numbered
+// already) and marks the cart it completes recovered (nothing when it was).
+// Both steps are idempotent, so a redelivered record, or an order numbered
+// by an update first, is finished once.
+func (n *Numberer) Number(ctx context.Context, id string) (*order.Order, error) {
+	o, err := n.store.AssignNumber(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := order.RecoverCart(ctx, n.carts, o, n.now()); err != nil {
+		return nil, fmt.Errorf("recover the cart of order %s: %w", id, err)
+	}
+	return o, nil
 }
 
 // Handle is the Lambda handler. It numbers the pending orders of the
@@ -63,7 +83,7 @@ func (n *Numberer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.
 				platform.LogKeyOrderID, id, "sequence_number", seq)
 			return failAt(seq), nil
 		}
-		o, err := n.store.AssignNumber(ctx, id)
+		o, err := n.Number(ctx, id)
 		if err != nil {
 			// Retried from this record, then kept by the on-failure
 			// queue: a transient failure (contention, throttling) is

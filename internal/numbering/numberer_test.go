@@ -149,7 +149,7 @@ func TestHandle(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(f)
 			}
-			n, err := numbering.New(f, quiet)
+			n, err := numbering.New(f, nil, quiet)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,7 +196,7 @@ func TestHandleNearTheDeadline(t *testing.T) {
 	for name, ctx := range map[string]context.Context{"deadline close": short, "cancelled": cancelled} {
 		t.Run(name, func(t *testing.T) {
 			f := newFakeStore()
-			n, err := numbering.New(f, quiet)
+			n, err := numbering.New(f, nil, quiet)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -227,7 +227,7 @@ func TestHandleLogs(t *testing.T) {
 			var buf bytes.Buffer
 			f := newFakeStore()
 			f.fail["A"] = tt.err
-			n, err := numbering.New(f, slog.New(slog.NewJSONHandler(&buf, nil)))
+			n, err := numbering.New(f, nil, slog.New(slog.NewJSONHandler(&buf, nil)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -250,7 +250,7 @@ func TestHandleLogs(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	if _, err := numbering.New(nil, quiet); err == nil {
+	if _, err := numbering.New(nil, nil, quiet); err == nil {
 		t.Error("a numberer without a store was built")
 	}
 }
@@ -268,7 +268,7 @@ func TestEventSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFakeStore()
-	n, err := numbering.New(f, quiet)
+	n, err := numbering.New(f, nil, quiet)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package order
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -179,6 +180,35 @@ func (c *Cart) Recover(o *Order, now time.Time) bool {
 	c.RecoveredAt = now
 	c.NextReminderAt = nil
 	return true
+}
+
+// RecoverCart marks the tracked cart an order completes (its CheckoutID)
+// recovered, with a CartRecovered event. A cart not tracked, recovered
+// already or another customer's is left alone, so running it again is
+// harmless: the numbering consumer runs it after each numbering, however
+// often the stream delivers the record.
+func RecoverCart(ctx context.Context, carts CartStore, o *Order, now time.Time) error {
+	if carts == nil || o.CheckoutID == "" {
+		return nil
+	}
+	c, err := carts.GetByExternal(ctx, o.Source, o.CheckoutID)
+	if IsKind(err, NotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = carts.Update(ctx, c.ID, func(c *Cart) ([]Event, error) {
+		if !c.Recover(o, now) {
+			return nil, nil
+		}
+		e, err := CartEvent(CartRecovered, c, StorefrontActor(o.Source), now)
+		if err != nil {
+			return nil, err
+		}
+		return []Event{e}, nil
+	})
+	return err
 }
 
 // sameEmail compares two addresses as a person would: trimmed and without

@@ -291,6 +291,7 @@ func checkStorefrontOrder(in Inbound, now time.Time) (*prepared, error) {
 		return nil, E(op, Invalid, "source_mismatch", fmt.Sprintf("a %s delivery carries a %s order", in.Source, o.Source))
 	}
 	resetOwnFields(o)
+	o.CheckoutID = strings.TrimSpace(in.CartExternalID)
 	if err := Normalise(o, now); err != nil {
 		return nil, err
 	}
@@ -395,9 +396,9 @@ func (s *Intake) receiveOrder(ctx context.Context, in Inbound) (IntakeResult, er
 	if err == nil {
 		// Number is empty until the order is numbered (a store that
 		// numbers at once returns it numbered).
-		res := IntakeResult{Outcome: OutcomeCreated, OrderID: accepted.ID, Number: accepted.Number, Order: accepted, Warnings: p.warnings}
-		res.Warnings = append(res.Warnings, s.recoverCart(ctx, in, accepted, now)...)
-		return res, nil
+		// The cart it completes is marked recovered with the numbering
+		// (RecoverCart), off the storefront's clock.
+		return IntakeResult{Outcome: OutcomeCreated, OrderID: accepted.ID, Number: accepted.Number, Order: accepted, Warnings: p.warnings}, nil
 	}
 	existing, dup := ExistingOf(err)
 	if !dup || existing.ID == "" {
@@ -788,36 +789,6 @@ func (s *Intake) complete(ctx context.Context, r IdempotencyResult) string {
 		return "idempotency record not completed: " + err.Error()
 	}
 	return ""
-}
-
-// recoverCart marks the checkout the order completes as recovered, if it is
-// tracked. The order is stored already: a failure is a warning, not an
-// error that would make the storefront retry a delivery already handled.
-func (s *Intake) recoverCart(ctx context.Context, in Inbound, o *Order, now time.Time) []string {
-	if s.deps.Carts == nil || in.CartExternalID == "" {
-		return nil
-	}
-	c, err := s.deps.Carts.GetByExternal(ctx, in.Source, in.CartExternalID)
-	if IsKind(err, NotFound) {
-		return nil
-	}
-	if err != nil {
-		return []string{fmt.Sprintf("cart %s not marked recovered: %v", in.CartExternalID, err)}
-	}
-	_, err = s.deps.Carts.Update(ctx, c.ID, func(c *Cart) ([]Event, error) {
-		if !c.Recover(o, now) {
-			return nil, nil
-		}
-		e, err := CartEvent(CartRecovered, c, StorefrontActor(in.Source), now)
-		if err != nil {
-			return nil, err
-		}
-		return []Event{e}, nil
-	})
-	if err != nil {
-		return []string{fmt.Sprintf("cart %s not marked recovered: %v", c.ID, err)}
-	}
-	return nil
 }
 
 // receiveCart is Receive for a checkout: it is tracked (created, or updated

@@ -141,8 +141,12 @@ type Order struct {
 	// ExternalUpdatedAt is the storefront's own modification time: a webhook
 	// update older than it is ignored.
 	ExternalUpdatedAt time.Time `json:"externalUpdatedAt,omitzero"`
-	CreatedAt         time.Time `json:"createdAt"`
-	UpdatedAt         time.Time `json:"updatedAt"`
+	// CheckoutID is the storefront checkout this order completes (Shopify's
+	// checkout_token; for WooCommerce and Ecwid, whose checkout becomes the
+	// order, the order's own id): the tracked cart it recovers.
+	CheckoutID string    `json:"checkoutId,omitempty"`
+	CreatedAt  time.Time `json:"createdAt"`
+	UpdatedAt  time.Time `json:"updatedAt"`
 	// Version increases by one on every stored change; writes are
 	// conditional on it and the API exposes it as the ETag.
 	Version int64 `json:"version"`
