@@ -116,9 +116,9 @@ BENCH     ?= .
 BENCHTIME ?= 1s
 
 .PHONY: bench
-bench: ## run every benchmark once and print a short report
+bench: ## run every benchmark once, one package at a time (-p 1: no package's benchmark shares the CPU with another's), and print a short report
 	@set -euo pipefail; mkdir -p .cache/bench; out=.cache/bench/latest.txt; \
-	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem ./... > $$out || { cat $$out; exit 1; }; \
+	$(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem ./... > $$out || { cat $$out; exit 1; }; \
 	awk '/^pkg:/ { pkg = $$2 } \
 		/^Benchmark/ { if (pkg != last) { print pkg; last = pkg }; \
 			line = sprintf("  %-48s", $$1); \
