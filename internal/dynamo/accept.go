@@ -65,13 +65,7 @@ func (s *Store) Accept(ctx context.Context, in *order.Order, p order.PendingCrea
 // existingOrder is the already_exists error of a creation that found the
 // order record old (its image from the failed condition).
 func existingOrder(op, id string, old item) error {
-	d := order.AlreadyExists{ID: id, Delivery: getS(old, attrDelivery)}
-	if len(old) > 0 {
-		if o, err := decodeOrder(old); err == nil {
-			d.Order = o
-		}
-	}
-	return order.AlreadyExistsWith(op, "order", d)
+	return order.AlreadyExistsWith(op, "order", order.AlreadyExists{ID: id, Delivery: getS(old, attrDelivery)})
 }
 
 // PendingOrderID reports whether a stream image (a NewImage) is an accepted

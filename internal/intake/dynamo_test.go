@@ -23,6 +23,7 @@ import (
 	"github.com/ordersmith/ordersmith/internal/dynamo"
 	"github.com/ordersmith/ordersmith/internal/localaws/localawstest"
 	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/storetest"
 	"github.com/ordersmith/ordersmith/internal/webhook"
 )
 
@@ -69,7 +70,7 @@ func (e *dynEnv) newInstance(t testing.TB, cfg order.IntakeConfig, numbered bool
 	st := dynamo.New(e.db, e.table)
 	var orders order.OrderStore = st
 	if numbered {
-		orders = numberAtOnce{st, st.Carts()}
+		orders = storetest.NumberAtOnce{OrderStore: st, Carts: st.Carts()}
 	}
 	svc, err := order.NewIntake(order.IntakeDeps{
 		Orders: orders, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts(),
@@ -147,7 +148,7 @@ func TestDynamoRefusalsLeaveTheTableUnchanged(t *testing.T) {
 				deps.Now = func() time.Time { return tt.now }
 			}
 			st := dynamo.New(e.db, e.table)
-			svc, err := order.NewIntake(order.IntakeDeps{Orders: numberAtOnce{st, st.Carts()}, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts()}, order.IntakeConfig{})
+			svc, err := order.NewIntake(order.IntakeDeps{Orders: storetest.NumberAtOnce{OrderStore: st, Carts: st.Carts()}, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts()}, order.IntakeConfig{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/ordersmith/ordersmith/internal/intake"
 	"github.com/ordersmith/ordersmith/internal/memstore"
 	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/storetest"
 	"github.com/ordersmith/ordersmith/internal/webhook"
 )
 
@@ -29,7 +30,7 @@ func newMemEnv(t *testing.T) *memEnv {
 	t.Helper()
 	st := memstore.New()
 	svc, err := order.NewIntake(order.IntakeDeps{
-		Orders: numberAtOnce{st, st.Carts()}, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts(),
+		Orders: storetest.NumberAtOnce{OrderStore: st, Carts: st.Carts()}, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts(),
 	}, order.IntakeConfig{})
 	if err != nil {
 		t.Fatal(err)

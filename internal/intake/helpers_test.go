@@ -16,7 +16,6 @@ import (
 
 	"github.com/ordersmith/ordersmith/internal/apihttp"
 	"github.com/ordersmith/ordersmith/internal/intake"
-	"github.com/ordersmith/ordersmith/internal/numbering"
 	"github.com/ordersmith/ordersmith/internal/order"
 	"github.com/ordersmith/ordersmith/internal/webhook"
 	"github.com/ordersmith/ordersmith/internal/webhook/ecwidstub"
@@ -200,26 +199,4 @@ func serve(t testing.TB, r *apihttp.Router, ev events.APIGatewayV2HTTPRequest) r
 		t.Fatalf("decode result %q: %v", out.Body, err)
 	}
 	return resp
-}
-
-// numberAtOnce is an order store whose accepted orders are numbered as soon
-// as they are stored: what the numbering consumer of the table's stream
-// does about a second later. Tests that look at numbers, history and events
-// right after a delivery use it; the benchmark and the budget tests use the
-// store alone.
-type numberAtOnce struct {
-	order.OrderStore
-	carts order.CartStore // nil: no cart recovery
-}
-
-func (s numberAtOnce) Accept(ctx context.Context, o *order.Order, p order.PendingCreation) (*order.Order, error) {
-	accepted, err := s.OrderStore.Accept(ctx, o, p)
-	if err != nil {
-		return nil, err
-	}
-	n, err := numbering.New(s.OrderStore, s.carts, slog.New(slog.DiscardHandler))
-	if err != nil {
-		return nil, err
-	}
-	return n.Number(ctx, accepted.ID)
 }

@@ -24,12 +24,8 @@ func (s *Store) Accept(ctx context.Context, in *order.Order, p order.PendingCrea
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if cur, ok := s.orders[o.ID]; ok {
-		d := order.AlreadyExists{ID: o.ID, Delivery: s.accepted[o.ID].delivery}
-		if c, err := order.CloneOrder(cur); err == nil {
-			d.Order = c
-		}
-		return nil, order.AlreadyExistsWith(op, "order", d)
+	if _, ok := s.orders[o.ID]; ok {
+		return nil, order.AlreadyExistsWith(op, "order", order.AlreadyExists{ID: o.ID, Delivery: s.accepted[o.ID].delivery})
 	}
 	stored, err := order.CloneOrder(o)
 	if err != nil {

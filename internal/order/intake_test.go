@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ordersmith/ordersmith/internal/memstore"
-	"github.com/ordersmith/ordersmith/internal/numbering"
 	"github.com/ordersmith/ordersmith/internal/order"
 	"github.com/ordersmith/ordersmith/internal/storetest"
 )
@@ -31,33 +29,12 @@ func newIntakeEnv(t *testing.T) *intakeEnv {
 	clock := storetest.NewClock(storetest.Epoch)
 	st := memstore.New(memstore.WithClock(clock.Now))
 	svc, err := order.NewIntake(order.IntakeDeps{
-		Orders: numberAtOnce{st, st.Carts()}, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts(),
+		Orders: storetest.NumberAtOnce{OrderStore: st, Carts: st.Carts()}, Idempotency: st.Idempotency(), Settings: st.Settings(), Rates: st.Rates(), Carts: st.Carts(),
 	}, order.IntakeConfig{Now: clock.Now, CacheMaxAge: -1})
 	if err != nil {
 		t.Fatalf("new intake: %v", err)
 	}
 	return &intakeEnv{t: t, ctx: context.Background(), clock: clock, store: st, svc: svc}
-}
-
-// numberAtOnce is an order store whose accepted orders are numbered as soon
-// as they are stored, as the numbering consumer does a moment later: the
-// tests of what a delivery ends in use it; TestIntakeAcceptsBeforeNumbering
-// looks at the moment in between.
-type numberAtOnce struct {
-	order.OrderStore
-	carts order.CartStore // nil: no cart recovery
-}
-
-func (s numberAtOnce) Accept(ctx context.Context, o *order.Order, p order.PendingCreation) (*order.Order, error) {
-	accepted, err := s.OrderStore.Accept(ctx, o, p)
-	if err != nil {
-		return nil, err
-	}
-	n, err := numbering.New(s.OrderStore, s.carts, slog.New(slog.DiscardHandler))
-	if err != nil {
-		return nil, err
-	}
-	return n.Number(ctx, accepted.ID)
 }
 
 func intakeDec(s string) decimal.Decimal { return decimal.RequireFromString(s) }

@@ -40,7 +40,7 @@ type OrderStore interface {
 	// no Seq and no Number, its ID StorefrontOrderID(Source, ExternalID),
 	// and p kept beside it. An order already stored under that id (accepted
 	// or created) writes nothing and returns already_exists, whose
-	// AlreadyExists details carry the stored order and the delivery that
+	// AlreadyExists details name the stored order and the delivery that
 	// created it. Create also derives the ID of an order with an external
 	// id, so the two never store the same storefront order twice.
 	Accept(ctx context.Context, o *Order, p PendingCreation) (*Order, error)
@@ -129,10 +129,8 @@ func ExistingOf(err error) (AlreadyExists, bool) {
 type AlreadyExists struct {
 	ID string `json:"id"`
 	// Delivery is the PendingCreation.Delivery of the delivery that
-	// created the order, when it was accepted; Order is the stored order,
-	// when the store has it at hand (Accept always does).
+	// created the order, when it was accepted (Accept always reports it).
 	Delivery string `json:"-"`
-	Order    *Order `json:"-"`
 }
 
 // AlreadyExistsError returns the Conflict a store reports when a creation

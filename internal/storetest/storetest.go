@@ -1,12 +1,15 @@
 package storetest
 
 import (
+	"context"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"github.com/ordersmith/ordersmith/internal/numbering"
 	"github.com/ordersmith/ordersmith/internal/order"
 )
 
@@ -154,4 +157,27 @@ func wantKind(t *testing.T, err error, kind order.Kind, code string) {
 			t.Fatalf("got code %q (%v), want %s/%s", got, err, kind, code)
 		}
 	}
+}
+
+// NumberAtOnce is an order store whose accepted orders are numbered (and
+// their carts recovered, with Carts) as soon as they are stored: what the
+// numbering consumer of the table's stream does a moment later. Tests of
+// what a delivery ends in use it; tests of the moment before the number
+// use the store alone.
+type NumberAtOnce struct {
+	order.OrderStore
+	Carts order.CartStore // nil: no cart recovery
+}
+
+// Accept accepts the order, then numbers it as NumberingFunction would.
+func (s NumberAtOnce) Accept(ctx context.Context, o *order.Order, p order.PendingCreation) (*order.Order, error) {
+	accepted, err := s.OrderStore.Accept(ctx, o, p)
+	if err != nil {
+		return nil, err
+	}
+	n, err := numbering.New(s.OrderStore, s.Carts, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return nil, err
+	}
+	return n.Number(ctx, accepted.ID)
 }
