@@ -3,7 +3,6 @@ package dynamo_test
 import (
 	"context"
 	"fmt"
-	"slices"
 	"testing"
 	"time"
 
@@ -14,16 +13,6 @@ import (
 	"github.com/ordersmith/ordersmith/internal/dynamo"
 	"github.com/ordersmith/ordersmith/internal/order"
 )
-
-// p50 returns the median of the durations, in milliseconds.
-func p50(d []time.Duration) float64 {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return float64(s[len(s)/2]) / float64(time.Millisecond)
-}
 
 // BenchmarkCreate measures a warm order creation against DynamoDB Local:
 // requests and capacity units per order, and its median latency against
@@ -81,10 +70,10 @@ func BenchmarkCreate(b *testing.B) {
 	}
 	b.ReportMetric(float64(requests)/float64(b.N), "requests/order")
 	b.ReportMetric(units/float64(b.N), "capacity-units/order")
-	b.ReportMetric(p50(creates), "create-p50-ms")
-	b.ReportMetric(p50(puts), "putitem-p50-ms")
-	if p := p50(puts); p > 0 {
-		b.ReportMetric(p50(creates)/p, "create/put-p50")
+	b.ReportMetric(dynamo.MedianMillis(creates), "create-p50-ms")
+	b.ReportMetric(dynamo.MedianMillis(puts), "putitem-p50-ms")
+	if p := dynamo.MedianMillis(puts); p > 0 {
+		b.ReportMetric(dynamo.MedianMillis(creates)/p, "create/put-p50")
 	}
 }
 
@@ -126,5 +115,5 @@ func BenchmarkDuplicate(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(counter.Total())/float64(b.N), "requests/duplicate")
 	b.ReportMetric(meter.Units()/float64(b.N), "capacity-units/duplicate")
-	b.ReportMetric(p50(lat), "duplicate-p50-ms")
+	b.ReportMetric(dynamo.MedianMillis(lat), "duplicate-p50-ms")
 }

@@ -45,7 +45,7 @@ func cartItem(c *order.Cart, version int64) (item, error) {
 	if c.ExternalID != "" {
 		it["externalId"] = str(c.ExternalID)
 	}
-	if e := normEmail(c.Customer.Email); e != "" {
+	if e := order.CustomerEmail(c.Customer.Email); e != "" {
 		it["email"] = str(e)
 	}
 	if c.NextReminderAt != nil {

@@ -26,7 +26,7 @@ func (s *Store) Customers() *Customers { return &Customers{s: s} }
 // Get implements order.CustomerStore.
 func (c *Customers) Get(ctx context.Context, email string) (*order.CustomerSummary, error) {
 	const op = "dynamo.Customers.Get"
-	e := normEmail(email)
+	e := order.CustomerEmail(email)
 	if e == "" {
 		return nil, notFound(op, "customer", email)
 	}

@@ -82,14 +82,14 @@ func extPK(source, externalID string) string {
 }
 func idemPK(scope, key string) string   { return "IDEM#" + scope + "#" + key }
 func outboxPK(eventID string) string    { return "OUTBOX#" + eventID }
-func customerPK(email string) string    { return "CUSTOMER#" + normEmail(email) }
+func customerPK(email string) string    { return "CUSTOMER#" + order.CustomerEmail(email) }
 func fxPK(currency string) string       { return "FX#" + currency }
 func stockPK(sku string) string         { return "STOCK#" + sku }
 func cartPK(id string) string           { return "CART#" + id }
 func ordersMonthPK(month string) string { return "ORDERS#" + month }
 func paymentPK(status string) string    { return "PAY#" + status }
 func fulfilmentPK(status string) string { return "FUL#" + status }
-func emailPK(email string) string       { return "EMAIL#" + normEmail(email) }
+func emailPK(email string) string       { return "EMAIL#" + order.CustomerEmail(email) }
 func skuPK(sku string) string           { return "SKU#" + sku }
 func lineSK(i int) string               { return fmt.Sprintf("%s%03d", prefixLine, i) }
 func orderTimeSK(created time.Time, id string) string {
@@ -105,6 +105,3 @@ func histSK(at time.Time, version int64, i int) string {
 
 // remindSK orders due cart reminders by due time.
 func remindSK(due time.Time, id string) string { return fmtTime(due) + "#" + id }
-
-// normEmail is the customer key (order.CustomerEmail).
-func normEmail(email string) string { return order.CustomerEmail(email) }

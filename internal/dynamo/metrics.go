@@ -2,8 +2,10 @@ package dynamo
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -189,4 +191,15 @@ func consumed(result any) float64 {
 		return sum(out.ConsumedCapacity...)
 	}
 	return 0
+}
+
+// MedianMillis returns the median of durations in milliseconds (0 for
+// none): the p50 the benchmarks report.
+func MedianMillis(d []time.Duration) float64 {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return float64(s[len(s)/2]) / float64(time.Millisecond)
 }

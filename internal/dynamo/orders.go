@@ -335,7 +335,7 @@ func fixedCreateItems(o *order.Order, opts order.CreateOptions) int {
 	if o.ExternalID != "" {
 		n++
 	}
-	if normEmail(o.Customer.Email) != "" {
+	if order.CustomerEmail(o.Customer.Email) != "" {
 		n++
 	}
 	if opts.Idempotency != nil {

@@ -111,7 +111,7 @@ func orderItem(o *order.Order) (item, error) {
 		it["externalId"] = str(o.ExternalID)
 	}
 	// GSI4 is sparse: an order without an e-mail is not in it.
-	if e := normEmail(o.Customer.Email); e != "" {
+	if e := order.CustomerEmail(o.Customer.Email); e != "" {
 		it[attrGSI4PK] = str(emailPK(e))
 		it[attrGSI4SK] = str(timeSK)
 		it["email"] = str(e)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"slices"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/ordersmith/ordersmith/internal/dynamo"
 	"github.com/ordersmith/ordersmith/internal/order"
 )
 
@@ -24,16 +24,6 @@ const (
 	budgetNewOrder  = 1
 	budgetDuplicate = 1
 )
-
-// median returns the median duration in milliseconds.
-func median(d []time.Duration) float64 {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return float64(s[len(s)/2]) / float64(time.Millisecond)
-}
 
 // BenchmarkWebhookIntake drives the whole webhook handler (signature,
 // decoding, totals, the order's conditional write) of a warm instance against
@@ -135,7 +125,7 @@ func BenchmarkWebhookIntake(b *testing.B) {
 		puts = append(puts, time.Since(start))
 	}
 
-	handlerP50, putP50 := median(latencies), median(puts)
+	handlerP50, putP50 := dynamo.MedianMillis(latencies), dynamo.MedianMillis(puts)
 	b.ReportMetric(newRequests, "requests/order")
 	b.ReportMetric(float64(maxRequests), "max-requests/order")
 	b.ReportMetric(dupRequests, "requests/duplicate")
@@ -143,7 +133,7 @@ func BenchmarkWebhookIntake(b *testing.B) {
 	b.ReportMetric(handlerP50, "p50-ms")
 	b.ReportMetric(putP50, "put-p50-ms")
 	b.ReportMetric(handlerP50/putP50, "p50/put-p50")
-	b.ReportMetric(median(numberings), "numbering-p50-ms")
+	b.ReportMetric(dynamo.MedianMillis(numberings), "numbering-p50-ms")
 	b.ReportMetric(numberRequests, "requests/numbering")
 	b.ReportMetric(numberUnits, "CU/numbering")
 	if newRequests > budgetNewOrder {

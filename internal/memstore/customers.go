@@ -19,8 +19,8 @@ func (s *Store) Customers() *Customers { return &Customers{s: s} }
 func (c *Customers) Get(ctx context.Context, email string) (*order.CustomerSummary, error) {
 	c.s.mu.Lock()
 	defer c.s.mu.Unlock()
-	sum, ok := c.s.customers[normEmail(email)]
-	if !ok || normEmail(email) == "" {
+	sum, ok := c.s.customers[order.CustomerEmail(email)]
+	if !ok || order.CustomerEmail(email) == "" {
 		return nil, order.E("memstore.Customers.Get", order.NotFound, order.CodeNotFound, fmt.Sprintf("customer %q not found", email))
 	}
 	out := *sum

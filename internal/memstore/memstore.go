@@ -93,8 +93,6 @@ func extKey(source order.Source, externalID string) string {
 	return string(source) + "\x00" + externalID
 }
 
-func normEmail(e string) string { return order.CustomerEmail(e) }
-
 // sortableTime matches the table's sort keys, so that both stores order
 // equal times the same way.
 const sortableTime = "2006-01-02T15:04:05.000000000Z"
@@ -441,7 +439,7 @@ func matches(o *order.Order, q order.ListQuery) bool {
 	case !q.Fulfilment.IsZero():
 		return o.Fulfilment == q.Fulfilment
 	case strings.TrimSpace(q.Email) != "":
-		return normEmail(o.Customer.Email) == normEmail(q.Email)
+		return order.CustomerEmail(o.Customer.Email) == order.CustomerEmail(q.Email)
 	case q.SKU != "":
 		for _, l := range o.Lines {
 			if l.SKU == q.SKU {
@@ -462,7 +460,7 @@ func listScope(q order.ListQuery) string {
 	if !q.To.IsZero() {
 		to = fmtTime(q.To)
 	}
-	return strings.Join([]string{q.Payment.String(), q.Fulfilment.String(), normEmail(q.Email), q.SKU, from, to}, "\x00")
+	return strings.Join([]string{q.Payment.String(), q.Fulfilment.String(), order.CustomerEmail(q.Email), q.SKU, from, to}, "\x00")
 }
 
 // encodeCursor makes an opaque cursor: the scope and the sort key of the

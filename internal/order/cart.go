@@ -211,11 +211,11 @@ func RecoverCart(ctx context.Context, carts CartStore, o *Order, now time.Time) 
 	return err
 }
 
-// sameEmail compares two addresses as a person would: trimmed and without
-// regard to case. Empty addresses never match.
+// sameEmail compares two addresses as customer keys (CustomerEmail).
+// Empty addresses never match.
 func sameEmail(a, b string) bool {
-	a, b = strings.TrimSpace(a), strings.TrimSpace(b)
-	return a != "" && strings.EqualFold(a, b)
+	a = CustomerEmail(a)
+	return a != "" && a == CustomerEmail(b)
 }
 
 // CartEvent builds an event about the cart (CartAbandoned, CartReminderDue,
