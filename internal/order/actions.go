@@ -28,7 +28,7 @@ const (
 )
 
 // MarkPaid records that the payment was received: payment → PAID ("Marquer
-// comme payé"). Callers then run ApplySeedRules, which delivers a paid
+// comme payé"). Callers then run ApplyStatusRules, which delivers a paid
 // digital-only order.
 func (o *Order) MarkPaid(now time.Time) ([]Change, error) {
 	return o.movePayment("order.MarkPaid", ActionMarkPaid, Paid, now)

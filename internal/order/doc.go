@@ -13,7 +13,7 @@
 //	actions.go   MarkPaid, MarkShipped, Hold, Cancel...: each returns Change rows
 //	history.go   Change and Actor: the order's history
 //	events.go    Event and EventsFor: what the outbox publishes
-//	rules.go     Normalise and ApplySeedRules, run on intake
+//	rules.go     Normalise and ApplyStatusRules, run on intake
 //	settings.go  Settings, numbering, notifications
 //	fx.go        exchange rates and Convert; date.go the civil Date
 //	stock.go     StockItem and its levels

@@ -169,7 +169,7 @@ func OrderCreatedEvent(o *Order, a Actor) (Event, error) {
 // event per run of rows with the same action and actor, of the type the
 // action and its target call for. A cancellation of a paid order also yields
 // CreditNoteRequested. When the rows include the order's creation, the rule
-// rows (ApplySeedRules) make no event of their own: the confirmation already
+// rows (ApplyStatusRules) make no event of their own: the confirmation already
 // shows the final statuses, and a second e-mail would say nothing new. The
 // rows must carry their actor (see Stamp): a row without one is an Internal
 // error. No rows give no events.

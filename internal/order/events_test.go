@@ -196,7 +196,7 @@ func TestEventsFor(t *testing.T) {
 			if err := order.Normalise(o, now); err != nil {
 				t.Fatal(err)
 			}
-			rules, err := order.ApplySeedRules(o, settings, now)
+			rules, err := order.ApplyStatusRules(o, settings, now)
 			if len(rules) != 2 {
 				t.Fatalf("rules gave %+v, %v", rules, err)
 			}
@@ -221,7 +221,7 @@ func TestEventsFor(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rules, err := order.ApplySeedRules(o, settings, now)
+			rules, err := order.ApplyStatusRules(o, settings, now)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -76,7 +76,7 @@ func (a Actor) String() string {
 const (
 	ViaAPI      = "api"      // the admin API
 	ViaSchedule = "schedule" // a scheduled job (reminders, abandonment)
-	ViaRule     = "rule"     // a rule applied on intake (ApplySeedRules)
+	ViaRule     = "rule"     // a rule applied on intake (ApplyStatusRules)
 )
 
 // ViaWebhook is the channel of a storefront's webhook, e.g. "webhook:shopify".
@@ -112,8 +112,8 @@ const (
 	ActionSetCustomStatus        = "set_custom_status"
 	ActionSetInternalComment     = "set_internal_comment"
 	ActionPaymentReminder        = "payment_reminder"
-	ActionRuleZeroTotal          = "rule_zero_total"        // ApplySeedRules: zero-total payment status
-	ActionRuleDigitalDelivered   = "rule_digital_delivered" // ApplySeedRules: paid digital order delivered
+	ActionRuleZeroTotal          = "rule_zero_total"        // ApplyStatusRules: zero-total payment status
+	ActionRuleDigitalDelivered   = "rule_digital_delivered" // ApplyStatusRules: paid digital order delivered
 )
 
 // The fields that Change.Field names, spelled as in the order's JSON.

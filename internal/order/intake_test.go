@@ -451,7 +451,7 @@ func TestIntakeRefusesBadInput(t *testing.T) {
 	}
 }
 
-func TestIntakeSeedRules(t *testing.T) {
+func TestIntakeStatusRules(t *testing.T) {
 	tests := []struct {
 		name          string
 		zeroTotal     order.PaymentStatus
@@ -845,7 +845,7 @@ func TestSettingsAdmin(t *testing.T) {
 }
 
 // TestIntakeStorefrontUpdates covers the status rules of newer deliveries:
-// seed rules after a payment, and holds, which only a storefront that has
+// automatic status rules after a payment, and holds, which only a storefront that has
 // them may lift.
 func TestIntakeStorefrontUpdates(t *testing.T) {
 	t0 := storetest.Epoch.Add(-time.Hour)

@@ -121,7 +121,7 @@ func (l *Lifecycle) apply(ctx context.Context, op string, cmd Command, m mutatio
 			// A paid digital-only order has nothing to ship: the rules
 			// deliver it. The zero-total rule is for intake only (zero
 			// Settings keep it off): it would undo a staff "mark unpaid".
-			rules, err := ApplySeedRules(o, Settings{}, now)
+			rules, err := ApplyStatusRules(o, Settings{}, now)
 			if err != nil {
 				return nil, nil, fmt.Errorf("apply rules to order %s: %w", o.ID, err)
 			}

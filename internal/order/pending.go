@@ -32,7 +32,7 @@ type PendingCreation struct {
 	Actor Actor  `json:"actor"`
 	Via   string `json:"via,omitempty"`
 	// Rows are the history rows that follow the creation row (the
-	// storefront's statuses, the seed rules), already stamped.
+	// storefront's statuses, the automatic status rules), already stamped.
 	Rows []Change `json:"rows,omitempty"`
 	// Delivery identifies the delivery that created the order (its
 	// idempotency scope and key), so that its retries are recognised. The

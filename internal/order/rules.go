@@ -35,7 +35,7 @@ func Normalise(o *Order, now time.Time) error {
 	return nil
 }
 
-// ApplySeedRules applies the shop's automatic status rules to a normalised
+// ApplyStatusRules applies the shop's automatic status rules to a normalised
 // order, and returns the history rows of what it changed:
 //
 //   - a zero-total order still AWAITING_PAYMENT gets s.ZeroTotalPayment (a
@@ -49,8 +49,8 @@ func Normalise(o *Order, now time.Time) error {
 // rows carry the Action ActionRuleZeroTotal or ActionRuleDigitalDelivered and
 // time now; stamp them with SystemActor and ViaRule. An order that has not
 // been normalised (no statuses or no totals) is an Internal error.
-func ApplySeedRules(o *Order, s Settings, now time.Time) ([]Change, error) {
-	const op = "order.ApplySeedRules"
+func ApplyStatusRules(o *Order, s Settings, now time.Time) ([]Change, error) {
+	const op = "order.ApplyStatusRules"
 	if o.Payment.IsZero() || o.Fulfilment.IsZero() || o.Totals.Grand.Currency.IsZero() {
 		return nil, E(op, Internal, "order_not_normalised", "apply the rules to a normalised order")
 	}

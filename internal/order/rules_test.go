@@ -72,7 +72,7 @@ func TestNormalise(t *testing.T) {
 	}
 }
 
-func TestApplySeedRules(t *testing.T) {
+func TestApplyStatusRules(t *testing.T) {
 	paidFirst := order.DefaultSettings("Ma Boutique", "boutique@example.fr")
 	awaitFirst := paidFirst
 	awaitFirst.ZeroTotalPayment = order.AwaitingPayment
@@ -120,7 +120,7 @@ func TestApplySeedRules(t *testing.T) {
 				tt.before(tt.o)
 			}
 			before := snapshot(t, tt.o)
-			got, err := order.ApplySeedRules(tt.o, tt.settings, now)
+			got, err := order.ApplyStatusRules(tt.o, tt.settings, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -131,12 +131,12 @@ func TestApplySeedRules(t *testing.T) {
 				t.Fatal("no rule applied, yet the order changed")
 			}
 			// The rules are idempotent: a second run finds nothing to do.
-			if again, err := order.ApplySeedRules(tt.o, tt.settings, now); err != nil || again != nil {
+			if again, err := order.ApplyStatusRules(tt.o, tt.settings, now); err != nil || again != nil {
 				t.Fatalf("second run: %+v, %v", again, err)
 			}
 		})
 	}
-	_, err := order.ApplySeedRules(digitalOrder("1"), paidFirst, now)
+	_, err := order.ApplyStatusRules(digitalOrder("1"), paidFirst, now)
 	wantErr(t, err, order.Internal, "order_not_normalised")
 }
 
