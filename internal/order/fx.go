@@ -36,7 +36,7 @@ func (r ExchangeRate) Validate() error {
 		return bad(fmt.Sprintf("must have at most %d decimal places", maxRateScale))
 	case !r.Rate.IsPositive():
 		return bad("must be positive")
-	case r.Rate.GreaterThanOrEqual(maxAmount):
+	case r.Rate.GreaterThanOrEqual(MaxAmount):
 		return bad("is out of range")
 	}
 	return nil

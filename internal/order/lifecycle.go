@@ -90,6 +90,20 @@ type CancelOptions struct {
 	Restock bool
 }
 
+// NewCancelOptions returns the options of a cancel request; a nil choice
+// takes its default. The customer is not told unless the staff ticks the
+// box, and the stock is restored unless the staff says otherwise.
+func NewCancelOptions(notifyCustomer, restock *bool) CancelOptions {
+	opts := CancelOptions{NotifyCustomer: false, Restock: true}
+	if notifyCustomer != nil {
+		opts.NotifyCustomer = *notifyCustomer
+	}
+	if restock != nil {
+		opts.Restock = *restock
+	}
+	return opts
+}
+
 // mutation changes an order and returns its history rows, unstamped.
 type mutation func(o *Order, now time.Time) ([]Change, eventOptions, error)
 

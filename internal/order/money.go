@@ -109,7 +109,9 @@ const (
 	MaxAmountScale = 12
 )
 
-var maxAmount = decimal.New(1, MaxAmountDigits)
+// MaxAmount is the first amount too large to accept: 10^MaxAmountDigits.
+// Every amount and rate is below it in absolute value.
+var MaxAmount = decimal.New(1, MaxAmountDigits)
 
 // checkAmount reports why d is not an acceptable amount, or "" when it is.
 // The exponent is checked before any comparison, because comparing a decimal
@@ -120,7 +122,7 @@ func checkAmount(d decimal.Decimal) string {
 	} else if e > MaxAmountDigits {
 		return fmt.Sprintf("has more than %d integer digits", MaxAmountDigits)
 	}
-	if d.Abs().GreaterThanOrEqual(maxAmount) {
+	if d.Abs().GreaterThanOrEqual(MaxAmount) {
 		return fmt.Sprintf("has more than %d integer digits", MaxAmountDigits)
 	}
 	return ""
