@@ -25,19 +25,12 @@ var _ order.IdempotencyStore = (*Idempotency)(nil)
 // Idempotency returns the idempotency store over the same table and clock.
 func (s *Store) Idempotency() *Idempotency { return &Idempotency{s: s} }
 
-// maxIdemKeyRunes bounds an idempotency key (Stripe allows 255).
-const maxIdemKeyRunes = 255
-
 // checkIdemKey refuses a scope or key that cannot be part of an item key.
 func checkIdemKey(op, scope, key string) error {
 	if scope == "" || strings.Contains(scope, "#") || !utf8.ValidString(scope) || len(scope) > 64 {
 		return order.E(op, order.Invalid, "invalid_idempotency_scope", "the idempotency scope must be 1 to 64 characters without '#'")
 	}
-	if key == "" || !utf8.ValidString(key) || utf8.RuneCountInString(key) > maxIdemKeyRunes {
-		return order.E(op, order.Invalid, "invalid_idempotency_key",
-			fmt.Sprintf("the idempotency key must be 1 to %d characters of valid UTF-8", maxIdemKeyRunes))
-	}
-	return nil
+	return order.CheckIdempotencyKey(op, key)
 }
 
 // idemItem is an idempotency record. Its ttl lets DynamoDB delete it some

@@ -25,10 +25,7 @@ func checkIdemKey(op, scope, key string) error {
 	if scope == "" || strings.Contains(scope, "#") || !utf8.ValidString(scope) || len(scope) > 64 {
 		return order.E(op, order.Invalid, "invalid_idempotency_scope", "the idempotency scope must be 1 to 64 characters without '#'")
 	}
-	if key == "" || !utf8.ValidString(key) || utf8.RuneCountInString(key) > 255 {
-		return order.E(op, order.Invalid, "invalid_idempotency_key", "the idempotency key must be 1 to 255 characters of valid UTF-8")
-	}
-	return nil
+	return order.CheckIdempotencyKey(op, key)
 }
 
 // completedRecord checks a result and builds its record.

@@ -74,8 +74,9 @@ type Inbound struct {
 	// Cart is the checkout (for InboundCart).
 	Cart *Cart
 	// Creation is true for the storefront's "order created" topic
-	// (Shopify orders/create, WooCommerce, Ecwid and generic order.created):
-	// such a delivery is accepted before it is claimed (see receiveOrder).
+	// (Shopify orders/create, WooCommerce, Ecwid and generic order.created),
+	// as the storefront's parser says: such a delivery is accepted before it
+	// is claimed (see receiveOrder).
 	Creation bool
 	// CheckoutCompleted is true for a checkout that already became an
 	// order: an untracked one is not worth tracking.

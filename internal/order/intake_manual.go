@@ -23,6 +23,12 @@ func (s *Intake) CreateManual(ctx context.Context, m ManualOrder) (IntakeResult,
 	if err := m.Actor.Validate(); err != nil || m.Actor.Kind != ActorStaff {
 		return IntakeResult{}, E(op, Unauthenticated, "missing_claims", "a manual order needs an identified staff member")
 	}
+	key := strings.TrimSpace(m.IdempotencyKey)
+	if key != "" {
+		if err := CheckIdempotencyKey(op, key); err != nil {
+			return IntakeResult{}, err
+		}
+	}
 	now := s.now()
 	set, err := s.shopSettings(ctx)
 	if err != nil {
@@ -58,7 +64,6 @@ func (s *Intake) CreateManual(ctx context.Context, m ManualOrder) (IntakeResult,
 	opts := CreateOptions{Prefix: set.Numbering.Prefix, Suffix: set.Numbering.Suffix,
 		Record: creationRecorder(m.Actor, ViaAPI, rows)}
 
-	key := strings.TrimSpace(m.IdempotencyKey)
 	if key == "" {
 		created, err := s.deps.Orders.Create(ctx, o, opts)
 		if err != nil {
@@ -105,7 +110,8 @@ type ManualOrder struct {
 	// Actor is the staff member entering the order.
 	Actor Actor
 	// IdempotencyKey, when set, makes a retried request return the order the
-	// first one created instead of creating a second.
+	// first one created instead of creating a second. It is checked with
+	// CheckIdempotencyKey.
 	IdempotencyKey string
 	// Fingerprint identifies the request body: the same key with another
 	// body is refused.

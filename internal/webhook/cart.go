@@ -19,15 +19,15 @@ import (
 // delivery that can never pass. Without an e-mail the cart is simply never
 // reminded.
 func newCart(src order.Source, externalID string, customer order.Customer, lines []order.LineItem,
-	c order.Currency, total amount, recoveryURL string, updated time.Time) *order.Cart {
+	c order.Currency, total order.JSONDecimal, recoveryURL string, updated time.Time) *order.Cart {
 	if customer.Email != "" && !order.ValidEmail(customer.Email) {
 		customer.Email = ""
 	}
 	if u, err := url.Parse(recoveryURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		recoveryURL = ""
 	}
-	t := total.or(decimal.Zero)
-	if !total.set {
+	t := total.Or(decimal.Zero)
+	if !total.Set {
 		for _, l := range lines {
 			t = t.Add(l.UnitPrice.Mul(decimal.NewFromInt(l.Quantity)))
 		}

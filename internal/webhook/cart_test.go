@@ -61,7 +61,7 @@ func TestCartTotalFallsBackToTheLines(t *testing.T) {
 	c := newCart(order.SourceShopify, "tok", order.Customer{}, []order.LineItem{
 		{Name: "Thé", Quantity: 3, UnitPrice: dec("3.333")},
 		{Name: "Tasse", Quantity: 1, UnitPrice: dec("10")},
-	}, order.EUR, amount{}, "", signedAt(t))
+	}, order.EUR, order.JSONDecimal{}, "", signedAt(t))
 	if !c.Total.Equal(order.MustMoney("20.00", order.EUR)) {
 		t.Errorf("total = %s", c.Total)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -35,92 +34,6 @@ func decodeJSON(op string, body []byte, v any) error {
 	return nil
 }
 
-// Bounds on decoded amounts: the domain's (order.MaxAmountDigits,
-// order.MaxAmountScale), checked as the text is decoded so that a literal
-// like 1e-999999999 never reaches decimal arithmetic, where rounding it
-// would allocate a billion-digit integer.
-const maxAmountChars = 40
-
-var (
-	amountSyntax = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
-	maxAmount    = decimal.New(1, order.MaxAmountDigits)
-)
-
-// amount is a decimal decoded from a JSON string ("12.50") or number (12.5)
-// straight from its text, never through float64. null and "" leave it
-// unset: storefronts use both for "not applicable".
-type amount struct {
-	d   decimal.Decimal
-	set bool
-}
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (a *amount) UnmarshalJSON(b []byte) error {
-	*a = amount{}
-	s := string(b)
-	if s == "null" {
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return nil
-		}
-	}
-	d, err := parseAmount(s)
-	if err != nil {
-		return err
-	}
-	*a = amount{d: d, set: true}
-	return nil
-}
-
-// or returns the amount, or def when it was not sent.
-func (a amount) or(def decimal.Decimal) decimal.Decimal {
-	if a.set {
-		return a.d
-	}
-	return def
-}
-
-// ptr returns a pointer to the amount, or nil when it was not sent: the
-// shape order.ReportedTotals wants.
-func (a amount) ptr() *decimal.Decimal {
-	if !a.set {
-		return nil
-	}
-	d := a.d
-	return &d
-}
-
-// parseAmount parses a decimal literal within the bounds above.
-func parseAmount(s string) (decimal.Decimal, error) {
-	bad := func(why string) error {
-		shown := s
-		if len(shown) > maxAmountChars {
-			shown = shown[:maxAmountChars] + "..."
-		}
-		return order.E("webhook.parseAmount", order.Invalid, "invalid_amount", fmt.Sprintf("amount %q %s", shown, why))
-	}
-	if len(s) > maxAmountChars || !amountSyntax.MatchString(s) {
-		return decimal.Decimal{}, bad("is not a decimal number")
-	}
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return decimal.Decimal{}, bad("is not a decimal number")
-	}
-	if e := d.Exponent(); e < -order.MaxAmountScale || e > order.MaxAmountDigits {
-		return decimal.Decimal{}, bad("is out of range")
-	}
-	if d.Abs().GreaterThanOrEqual(maxAmount) {
-		return decimal.Decimal{}, bad("is out of range")
-	}
-	return d, nil
-}
-
 // quantity is an item count decoded from a JSON integer (or a string holding
 // one, or a number with a zero fraction such as 2.0). Anything else is an
 // Invalid "invalid_quantity" error; the sign is checked where the line is
@@ -129,16 +42,10 @@ type quantity int64
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (q *quantity) UnmarshalJSON(b []byte) error {
-	s := string(b)
-	if s == "null" {
+	s, ok, err := order.JSONText(b)
+	if err != nil || !ok {
 		*q = 0
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		s = strings.TrimSpace(s)
+		return err
 	}
 	bad := func() error {
 		return order.E("webhook.quantity", order.Invalid, "invalid_quantity", fmt.Sprintf("quantity %.40q is not a whole number", s))
@@ -147,7 +54,7 @@ func (q *quantity) UnmarshalJSON(b []byte) error {
 		*q = quantity(n)
 		return nil
 	}
-	d, err := parseAmount(s)
+	d, err := order.ParseDecimal(s)
 	if err != nil || !d.IsInteger() || !d.Abs().LessThan(decimal.NewFromInt(order.MaxQuantity+1)) {
 		return bad()
 	}

@@ -14,10 +14,6 @@ import (
 // caller can cause, so it is checked before anything else.
 const MaxBodyBytes = 1 << 20
 
-// MaxDeliveryIDBytes bounds Delivery.DeliveryID, which the intake stores as
-// a key: a sender-chosen Idempotency-Key must not be arbitrarily long.
-const MaxDeliveryIDBytes = 255
-
 // Kind says what a delivery carries.
 type Kind int
 
@@ -66,6 +62,11 @@ type Delivery struct {
 	// change share. Empty when unknown.
 	EventID string
 	Order   *order.Order
+	// Creation is true for a KindOrder delivery of the storefront's "order
+	// created" event (Shopify orders/create, WooCommerce and Ecwid
+	// order.created, generic order.created): most often a new order, which
+	// the intake then creates without reading first.
+	Creation bool
 	// Reported are the storefront's own grand total and VAT, for
 	// order.Reconcile against our computed totals.
 	Reported order.ReportedTotals
@@ -141,9 +142,11 @@ func Parse(ctx context.Context, source string, headers map[string]string, body [
 	if err != nil {
 		return nil, err
 	}
-	if len(d.DeliveryID) > MaxDeliveryIDBytes {
+	// The intake stores the delivery id as an idempotency key: a
+	// sender-chosen Idempotency-Key must not be arbitrarily long.
+	if len(d.DeliveryID) > order.MaxIdempotencyKeyBytes {
 		return nil, order.E(op, order.Invalid, "invalid_delivery_id",
-			fmt.Sprintf("the delivery id is longer than %d bytes", MaxDeliveryIDBytes))
+			fmt.Sprintf("the delivery id is longer than %d bytes", order.MaxIdempotencyKeyBytes))
 	}
 	if d.Order != nil {
 		if err := d.Order.Validate(); err != nil {

@@ -86,17 +86,17 @@ func ecwidStatuses(payment, fulfillment string) (order.PaymentStatus, order.Fulf
 }
 
 type ecwidTax struct {
-	Value amount `json:"value"` // a percentage: 20 is 20 %
+	Value order.JSONDecimal `json:"value"` // a percentage: 20 is 20 %
 }
 
 type ecwidItem struct {
-	SKU                string     `json:"sku"`
-	Name               string     `json:"name"`
-	Quantity           *quantity  `json:"quantity"`
-	Price              amount     `json:"price"`
-	PriceWithoutTax    amount     `json:"priceWithoutTax"`
-	IsShippingRequired *bool      `json:"isShippingRequired"`
-	Taxes              []ecwidTax `json:"taxes"`
+	SKU                string            `json:"sku"`
+	Name               string            `json:"name"`
+	Quantity           *quantity         `json:"quantity"`
+	Price              order.JSONDecimal `json:"price"`
+	PriceWithoutTax    order.JSONDecimal `json:"priceWithoutTax"`
+	IsShippingRequired *bool             `json:"isShippingRequired"`
+	Taxes              []ecwidTax        `json:"taxes"`
 }
 
 type ecwidPerson struct {
@@ -111,9 +111,9 @@ type ecwidPerson struct {
 }
 
 type ecwidShippingOption struct {
-	ShippingMethodName     string `json:"shippingMethodName"`
-	ShippingRate           amount `json:"shippingRate"`
-	ShippingRateWithoutTax amount `json:"shippingRateWithoutTax"`
+	ShippingMethodName     string            `json:"shippingMethodName"`
+	ShippingRate           order.JSONDecimal `json:"shippingRate"`
+	ShippingRateWithoutTax order.JSONDecimal `json:"shippingRateWithoutTax"`
 }
 
 // ecwidOrder is the subset of Ecwid's order we read. Amounts are JSON
@@ -124,10 +124,10 @@ type ecwidOrder struct {
 	PaymentMethod     string               `json:"paymentMethod"`
 	PaymentStatus     string               `json:"paymentStatus"`
 	FulfillmentStatus string               `json:"fulfillmentStatus"`
-	Total             amount               `json:"total"`
-	Tax               amount               `json:"tax"`
-	CouponDiscount    amount               `json:"couponDiscount"`
-	Discount          amount               `json:"discount"` // every discount but the coupon
+	Total             order.JSONDecimal    `json:"total"`
+	Tax               order.JSONDecimal    `json:"tax"`
+	CouponDiscount    order.JSONDecimal    `json:"couponDiscount"`
+	Discount          order.JSONDecimal    `json:"discount"` // every discount but the coupon
 	PricesIncludeTax  bool                 `json:"pricesIncludeTax"`
 	UpdateTimestamp   flexID               `json:"updateTimestamp"`
 	OrderComments     string               `json:"orderComments"`
@@ -228,22 +228,22 @@ func mapEcwid(ev ecwidEvent, kind Kind, orderID string, fetched EcwidOrder) (*De
 		return nil, err
 	}
 	var discounts []order.Discount
-	if amt := eo.CouponDiscount.or(decimal.Zero); amt.IsPositive() {
+	if amt := eo.CouponDiscount.Or(decimal.Zero); amt.IsPositive() {
 		code := ""
 		if eo.DiscountCoupon != nil {
 			code = strings.TrimSpace(eo.DiscountCoupon.Code)
 		}
 		discounts = append(discounts, order.Discount{Code: code, Amount: amt})
 	}
-	if amt := eo.Discount.or(decimal.Zero); amt.IsPositive() {
+	if amt := eo.Discount.Or(decimal.Zero); amt.IsPositive() {
 		discounts = append(discounts, order.Discount{Amount: amt})
 	}
 	var shipping []order.ShippingLine
 	method := ""
-	if so := eo.ShippingOption; so != nil && (so.ShippingRate.set || so.ShippingRateWithoutTax.set) {
-		price := so.ShippingRate.or(decimal.Zero)
+	if so := eo.ShippingOption; so != nil && (so.ShippingRate.Set || so.ShippingRateWithoutTax.Set) {
+		price := so.ShippingRate.Or(decimal.Zero)
 		if !eo.PricesIncludeTax {
-			price = so.ShippingRateWithoutTax.or(price)
+			price = so.ShippingRateWithoutTax.Or(price)
 		}
 		method = strings.TrimSpace(so.ShippingMethodName)
 		shipping = append(shipping, order.ShippingLine{Title: method, Price: price, VATRate: ecwidRate(eo.TaxesOnShipping)})
@@ -286,6 +286,7 @@ func mapEcwid(ev ecwidEvent, kind Kind, orderID string, fetched EcwidOrder) (*De
 		return nil, err
 	}
 	d.Cancelled = eo.PaymentStatus == "CANCELLED"
+	d.Creation = ev.EventType == EcwidOrderCreated
 	d.Order = &order.Order{
 		Source:            order.SourceEcwid,
 		ExternalID:        externalID,
@@ -305,7 +306,7 @@ func mapEcwid(ev ecwidEvent, kind Kind, orderID string, fetched EcwidOrder) (*De
 		Fulfilment:        ful,
 		ExternalUpdatedAt: updated,
 	}
-	d.Reported = order.ReportedTotals{Grand: eo.Total.ptr(), VAT: eo.Tax.ptr()}
+	d.Reported = order.ReportedTotals{Grand: eo.Total.Ptr(), VAT: eo.Tax.Ptr()}
 	d.CartExternalID = externalID
 	return d, nil
 }
@@ -326,7 +327,7 @@ func ecwidTime(op string, ts flexID) (time.Time, error) {
 func ecwidRate(taxes []ecwidTax) decimal.Decimal {
 	r := decimal.Zero
 	for _, t := range taxes {
-		r = r.Add(t.Value.or(decimal.Zero))
+		r = r.Add(t.Value.Or(decimal.Zero))
 	}
 	return r
 }
@@ -343,14 +344,14 @@ func ecwidLines(op string, eo ecwidOrder) ([]order.LineItem, error) {
 		if err := checkQuantity(op, i, *it.Quantity); err != nil {
 			return nil, err
 		}
-		if !it.Price.set && !it.PriceWithoutTax.set {
+		if !it.Price.Set && !it.PriceWithoutTax.Set {
 			return nil, missing(op, fmt.Sprintf("items[%d].price", i))
 		}
 		// price is what the customer saw: tax included in a gross-price
 		// store; priceWithoutTax is the net price.
-		price := it.Price.or(decimal.Zero)
+		price := it.Price.Or(decimal.Zero)
 		if !eo.PricesIncludeTax {
-			price = it.PriceWithoutTax.or(price)
+			price = it.PriceWithoutTax.Or(price)
 		}
 		lines = append(lines, order.LineItem{
 			SKU:       strings.TrimSpace(it.SKU),

@@ -48,29 +48,29 @@ type genericOrder struct {
 	Note             string            `json:"note"`
 	UTM              order.UTM         `json:"utm"`
 	Totals           *struct {
-		Grand amount `json:"grand"`
-		VAT   amount `json:"vat"`
+		Grand order.JSONDecimal `json:"grand"`
+		VAT   order.JSONDecimal `json:"vat"`
 	} `json:"totals"`
 }
 
 type genericLine struct {
-	SKU       string    `json:"sku"`
-	Name      string    `json:"name"`
-	Quantity  *quantity `json:"quantity"`
-	UnitPrice amount    `json:"unitPrice"`
-	VATRate   amount    `json:"vatRate"`
-	Digital   bool      `json:"digital"`
+	SKU       string            `json:"sku"`
+	Name      string            `json:"name"`
+	Quantity  *quantity         `json:"quantity"`
+	UnitPrice order.JSONDecimal `json:"unitPrice"`
+	VATRate   order.JSONDecimal `json:"vatRate"`
+	Digital   bool              `json:"digital"`
 }
 
 type genericDiscount struct {
-	Code   string `json:"code"`
-	Amount amount `json:"amount"`
+	Code   string            `json:"code"`
+	Amount order.JSONDecimal `json:"amount"`
 }
 
 type genericShipping struct {
-	Title   string `json:"title"`
-	Price   amount `json:"price"`
-	VATRate amount `json:"vatRate"`
+	Title   string            `json:"title"`
+	Price   order.JSONDecimal `json:"price"`
+	VATRate order.JSONDecimal `json:"vatRate"`
 }
 
 func parseGeneric(ctx context.Context, h map[string]string, body []byte, deps Deps) (*Delivery, error) {
@@ -152,29 +152,29 @@ func parseGeneric(ctx context.Context, h map[string]string, body []byte, deps De
 		if err := checkQuantity(op, i, *l.Quantity); err != nil {
 			return nil, err
 		}
-		if !l.UnitPrice.set {
+		if !l.UnitPrice.Set {
 			return nil, missing(op, fmt.Sprintf("order.lines[%d].unitPrice", i))
 		}
-		if !l.VATRate.set {
+		if !l.VATRate.Set {
 			return nil, missing(op, fmt.Sprintf("order.lines[%d].vatRate", i))
 		}
 		o.Lines = append(o.Lines, order.LineItem{SKU: strings.TrimSpace(l.SKU), Name: strings.TrimSpace(l.Name),
-			Quantity: int64(*l.Quantity), UnitPrice: l.UnitPrice.d, VATRate: l.VATRate.d, Digital: l.Digital})
+			Quantity: int64(*l.Quantity), UnitPrice: l.UnitPrice.Decimal, VATRate: l.VATRate.Decimal, Digital: l.Digital})
 	}
 	for i, dc := range g.Discounts {
-		if !dc.Amount.set {
+		if !dc.Amount.Set {
 			return nil, missing(op, fmt.Sprintf("order.discounts[%d].amount", i))
 		}
-		o.Discounts = append(o.Discounts, order.Discount{Code: strings.TrimSpace(dc.Code), Amount: dc.Amount.d})
+		o.Discounts = append(o.Discounts, order.Discount{Code: strings.TrimSpace(dc.Code), Amount: dc.Amount.Decimal})
 	}
 	for i, s := range g.ShippingLines {
-		if !s.Price.set {
+		if !s.Price.Set {
 			return nil, missing(op, fmt.Sprintf("order.shippingLines[%d].price", i))
 		}
-		if !s.VATRate.set {
+		if !s.VATRate.Set {
 			return nil, missing(op, fmt.Sprintf("order.shippingLines[%d].vatRate", i))
 		}
-		o.ShippingLines = append(o.ShippingLines, order.ShippingLine{Title: strings.TrimSpace(s.Title), Price: s.Price.d, VATRate: s.VATRate.d})
+		o.ShippingLines = append(o.ShippingLines, order.ShippingLine{Title: strings.TrimSpace(s.Title), Price: s.Price.Decimal, VATRate: s.VATRate.Decimal})
 	}
 	if o.Payment, err = genericPayment(g.PaymentStatus); err != nil {
 		return nil, err
@@ -186,13 +186,14 @@ func parseGeneric(ctx context.Context, h map[string]string, body []byte, deps De
 		Source:     order.SourceGeneric,
 		Kind:       KindOrder,
 		Topic:      topic,
+		Creation:   topic == GenericOrderCreated,
 		DeliveryID: deliveryID,
 		EventID:    strings.TrimSpace(env.EventID),
 		Order:      o,
 		Cancelled:  g.Cancelled || o.Payment == order.PaymentCancelled,
 	}
 	if g.Totals != nil {
-		d.Reported = order.ReportedTotals{Grand: g.Totals.Grand.ptr(), VAT: g.Totals.VAT.ptr()}
+		d.Reported = order.ReportedTotals{Grand: g.Totals.Grand.Ptr(), VAT: g.Totals.VAT.Ptr()}
 	}
 	return d, nil
 }

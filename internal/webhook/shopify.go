@@ -74,13 +74,13 @@ func shopifyStatuses(financial, fulfillment string, cancelled bool) (order.Payme
 }
 
 type shopifyTaxLine struct {
-	Price amount `json:"price"`
-	Rate  amount `json:"rate"` // a fraction: 0.2 is 20 %
-	Title string `json:"title"`
+	Price order.JSONDecimal `json:"price"`
+	Rate  order.JSONDecimal `json:"rate"` // a fraction: 0.2 is 20 %
+	Title string            `json:"title"`
 }
 
 type shopifyDiscountAllocation struct {
-	Amount amount `json:"amount"`
+	Amount order.JSONDecimal `json:"amount"`
 }
 
 type shopifyLineItem struct {
@@ -88,7 +88,7 @@ type shopifyLineItem struct {
 	Title               string                      `json:"title"`
 	Name                string                      `json:"name"`
 	Quantity            *quantity                   `json:"quantity"`
-	Price               amount                      `json:"price"`
+	Price               order.JSONDecimal           `json:"price"`
 	RequiresShipping    *bool                       `json:"requires_shipping"`
 	TaxLines            []shopifyTaxLine            `json:"tax_lines"`
 	DiscountAllocations []shopifyDiscountAllocation `json:"discount_allocations"`
@@ -96,16 +96,16 @@ type shopifyLineItem struct {
 
 type shopifyShippingLine struct {
 	Title               string                      `json:"title"`
-	Price               amount                      `json:"price"`
-	DiscountedPrice     amount                      `json:"discounted_price"`
+	Price               order.JSONDecimal           `json:"price"`
+	DiscountedPrice     order.JSONDecimal           `json:"discounted_price"`
 	TaxLines            []shopifyTaxLine            `json:"tax_lines"`
 	DiscountAllocations []shopifyDiscountAllocation `json:"discount_allocations"`
 }
 
 type shopifyDiscountCode struct {
-	Code   string `json:"code"`
-	Amount amount `json:"amount"`
-	Type   string `json:"type"` // fixed_amount, percentage, shipping
+	Code   string            `json:"code"`
+	Amount order.JSONDecimal `json:"amount"`
+	Type   string            `json:"type"` // fixed_amount, percentage, shipping
 }
 
 type shopifyAddress struct {
@@ -141,9 +141,9 @@ type shopifyOrder struct {
 	Phone               string                `json:"phone"`
 	Currency            string                `json:"currency"`
 	TaxesIncluded       bool                  `json:"taxes_included"`
-	TotalPrice          amount                `json:"total_price"`
-	TotalTax            amount                `json:"total_tax"`
-	TotalDiscounts      amount                `json:"total_discounts"`
+	TotalPrice          order.JSONDecimal     `json:"total_price"`
+	TotalTax            order.JSONDecimal     `json:"total_tax"`
+	TotalDiscounts      order.JSONDecimal     `json:"total_discounts"`
 	FinancialStatus     string                `json:"financial_status"`
 	FulfillmentStatus   string                `json:"fulfillment_status"`
 	CancelledAt         string                `json:"cancelled_at"`
@@ -185,7 +185,8 @@ func parseShopify(ctx context.Context, h map[string]string, body []byte, deps De
 	if err := decodeJSON(op, body, &so); err != nil {
 		return nil, err
 	}
-	d := &Delivery{Source: order.SourceShopify, Kind: kind, Topic: topic, EventID: header(h, "x-shopify-event-id")}
+	d := &Delivery{Source: order.SourceShopify, Kind: kind, Topic: topic, EventID: header(h, "x-shopify-event-id"),
+		Creation: topic == ShopifyOrdersCreate}
 
 	c, err := currency(op, "currency", so.Currency)
 	if err != nil {
@@ -258,7 +259,7 @@ func parseShopify(ctx context.Context, h map[string]string, body []byte, deps De
 		Fulfilment:        ful,
 		ExternalUpdatedAt: updated,
 	}
-	d.Reported = order.ReportedTotals{Grand: so.TotalPrice.ptr(), VAT: so.TotalTax.ptr()}
+	d.Reported = order.ReportedTotals{Grand: so.TotalPrice.Ptr(), VAT: so.TotalTax.Ptr()}
 	d.CartExternalID = strings.TrimSpace(so.CheckoutToken)
 	return d, nil
 }
@@ -279,7 +280,7 @@ func parseShopifyTime(op, field, s string) (time.Time, error) {
 func shopifyRate(taxes []shopifyTaxLine) decimal.Decimal {
 	r := decimal.Zero
 	for _, t := range taxes {
-		r = r.Add(t.Rate.or(decimal.Zero))
+		r = r.Add(t.Rate.Or(decimal.Zero))
 	}
 	return percentFromFraction(r)
 }
@@ -296,14 +297,14 @@ func shopifyLines(op string, items []shopifyLineItem) ([]order.LineItem, error) 
 		if err := checkQuantity(op, i, *it.Quantity); err != nil {
 			return nil, err
 		}
-		if !it.Price.set {
+		if !it.Price.Set {
 			return nil, missing(op, fmt.Sprintf("line_items[%d].price", i))
 		}
 		lines = append(lines, order.LineItem{
 			SKU:       strings.TrimSpace(it.SKU),
 			Name:      firstNonEmpty(it.Name, it.Title),
 			Quantity:  int64(*it.Quantity),
-			UnitPrice: it.Price.d,
+			UnitPrice: it.Price.Decimal,
 			VATRate:   shopifyRate(it.TaxLines),
 			Digital:   it.RequiresShipping != nil && !*it.RequiresShipping,
 		})
@@ -317,14 +318,14 @@ func shopifyLines(op string, items []shopifyLineItem) ([]order.LineItem, error) 
 func shopifyShipping(in []shopifyShippingLine) ([]order.ShippingLine, error) {
 	out := make([]order.ShippingLine, 0, len(in))
 	for i, s := range in {
-		if !s.Price.set && !s.DiscountedPrice.set {
+		if !s.Price.Set && !s.DiscountedPrice.Set {
 			return nil, missing("webhook.shopifyShipping", fmt.Sprintf("shipping_lines[%d].price", i))
 		}
-		price := s.DiscountedPrice.or(decimal.Zero)
-		if !s.DiscountedPrice.set {
-			price = s.Price.d
+		price := s.DiscountedPrice.Or(decimal.Zero)
+		if !s.DiscountedPrice.Set {
+			price = s.Price.Decimal
 			for _, a := range s.DiscountAllocations {
-				price = price.Sub(a.Amount.or(decimal.Zero))
+				price = price.Sub(a.Amount.Or(decimal.Zero))
 			}
 		}
 		out = append(out, order.ShippingLine{Title: strings.TrimSpace(s.Title), Price: price, VATRate: shopifyRate(s.TaxLines)})
@@ -346,11 +347,11 @@ func shopifyDiscounts(so shopifyOrder) []order.Discount {
 			haveAllocations = true
 		}
 		for _, a := range it.DiscountAllocations {
-			applied = applied.Add(a.Amount.or(decimal.Zero))
+			applied = applied.Add(a.Amount.Or(decimal.Zero))
 		}
 	}
 	if !haveAllocations {
-		applied = so.TotalDiscounts.or(decimal.Zero)
+		applied = so.TotalDiscounts.Or(decimal.Zero)
 	}
 	if !applied.IsPositive() {
 		return nil
@@ -362,7 +363,7 @@ func shopifyDiscounts(so shopifyOrder) []order.Discount {
 		if dc.Type == "shipping" {
 			continue
 		}
-		amt := dc.Amount.or(decimal.Zero)
+		amt := dc.Amount.Or(decimal.Zero)
 		codes = append(codes, order.Discount{Code: strings.TrimSpace(dc.Code), Amount: amt})
 		names = append(names, strings.TrimSpace(dc.Code))
 		sum = sum.Add(amt)

@@ -67,44 +67,44 @@ func wooMapStatus(status string, allDigital, wasCompleted bool) (wooStatus, erro
 }
 
 type wooTax struct {
-	ID       flexID `json:"id"`
-	Total    amount `json:"total"`
-	Subtotal amount `json:"subtotal"`
+	ID       flexID            `json:"id"`
+	Total    order.JSONDecimal `json:"total"`
+	Subtotal order.JSONDecimal `json:"subtotal"`
 }
 
 type wooLineItem struct {
-	Name        string    `json:"name"`
-	SKU         string    `json:"sku"`
-	Quantity    *quantity `json:"quantity"`
-	Subtotal    amount    `json:"subtotal"`     // before discounts, without tax
-	SubtotalTax amount    `json:"subtotal_tax"` // tax on Subtotal
-	Total       amount    `json:"total"`        // after discounts, without tax
-	Taxes       []wooTax  `json:"taxes"`
+	Name        string            `json:"name"`
+	SKU         string            `json:"sku"`
+	Quantity    *quantity         `json:"quantity"`
+	Subtotal    order.JSONDecimal `json:"subtotal"`     // before discounts, without tax
+	SubtotalTax order.JSONDecimal `json:"subtotal_tax"` // tax on Subtotal
+	Total       order.JSONDecimal `json:"total"`        // after discounts, without tax
+	Taxes       []wooTax          `json:"taxes"`
 }
 
 type wooShippingLine struct {
-	MethodTitle string   `json:"method_title"`
-	Total       amount   `json:"total"` // without tax
-	TotalTax    amount   `json:"total_tax"`
-	Taxes       []wooTax `json:"taxes"`
+	MethodTitle string            `json:"method_title"`
+	Total       order.JSONDecimal `json:"total"` // without tax
+	TotalTax    order.JSONDecimal `json:"total_tax"`
+	Taxes       []wooTax          `json:"taxes"`
 }
 
 type wooFeeLine struct {
-	Name     string   `json:"name"`
-	Total    amount   `json:"total"`
-	TotalTax amount   `json:"total_tax"`
-	Taxes    []wooTax `json:"taxes"`
+	Name     string            `json:"name"`
+	Total    order.JSONDecimal `json:"total"`
+	TotalTax order.JSONDecimal `json:"total_tax"`
+	Taxes    []wooTax          `json:"taxes"`
 }
 
 type wooCouponLine struct {
-	Code        string `json:"code"`
-	Discount    amount `json:"discount"` // without tax
-	DiscountTax amount `json:"discount_tax"`
+	Code        string            `json:"code"`
+	Discount    order.JSONDecimal `json:"discount"` // without tax
+	DiscountTax order.JSONDecimal `json:"discount_tax"`
 }
 
 type wooTaxLine struct {
-	RateID      flexID `json:"rate_id"`
-	RatePercent amount `json:"rate_percent"`
+	RateID      flexID            `json:"rate_id"`
+	RatePercent order.JSONDecimal `json:"rate_percent"`
 }
 
 type wooAddress struct {
@@ -136,8 +136,8 @@ type wooOrder struct {
 	PricesIncludeTax   bool              `json:"prices_include_tax"`
 	DateModifiedGMT    string            `json:"date_modified_gmt"`
 	DateCompletedGMT   string            `json:"date_completed_gmt"`
-	Total              amount            `json:"total"`
-	TotalTax           amount            `json:"total_tax"`
+	Total              order.JSONDecimal `json:"total"`
+	TotalTax           order.JSONDecimal `json:"total_tax"`
 	CustomerNote       string            `json:"customer_note"`
 	Billing            wooAddress        `json:"billing"`
 	Shipping           wooAddress        `json:"shipping"`
@@ -209,16 +209,16 @@ func parseWooCommerce(ctx context.Context, h map[string]string, body []byte, dep
 	// Fees (a payment surcharge, gift wrapping) are charged like products;
 	// a negative fee is how some plugins grant a discount.
 	for _, f := range wo.FeeLines {
-		amt := f.Total.or(decimal.Zero)
+		amt := f.Total.Or(decimal.Zero)
 		if wo.PricesIncludeTax {
-			amt = amt.Add(f.TotalTax.or(decimal.Zero))
+			amt = amt.Add(f.TotalTax.Or(decimal.Zero))
 		}
 		if amt.IsNegative() {
 			discounts = append(discounts, order.Discount{Code: strings.TrimSpace(f.Name), Amount: amt.Neg()})
 			continue
 		}
 		lines = append(lines, order.LineItem{Name: firstNonEmpty(f.Name, "Fee"), Quantity: 1, UnitPrice: amt,
-			VATRate: wooRate(f.Taxes, decimal.Zero, f.Total.or(decimal.Zero), rates), Digital: true})
+			VATRate: wooRate(f.Taxes, decimal.Zero, f.Total.Or(decimal.Zero), rates), Digital: true})
 	}
 	if len(lines) > order.MaxLines {
 		return nil, order.E(op, order.Invalid, "too_many_lines", fmt.Sprintf("an order has at most %d lines", order.MaxLines))
@@ -226,12 +226,12 @@ func parseWooCommerce(ctx context.Context, h map[string]string, body []byte, dep
 	var shipping []order.ShippingLine
 	var titles []string
 	for _, s := range wo.ShippingLines {
-		price := s.Total.or(decimal.Zero)
+		price := s.Total.Or(decimal.Zero)
 		if wo.PricesIncludeTax {
-			price = price.Add(s.TotalTax.or(decimal.Zero))
+			price = price.Add(s.TotalTax.Or(decimal.Zero))
 		}
 		shipping = append(shipping, order.ShippingLine{Title: strings.TrimSpace(s.MethodTitle), Price: price,
-			VATRate: wooRate(s.Taxes, decimal.Zero, s.Total.or(decimal.Zero), rates)})
+			VATRate: wooRate(s.Taxes, decimal.Zero, s.Total.Or(decimal.Zero), rates)})
 		if t := strings.TrimSpace(s.MethodTitle); t != "" {
 			titles = append(titles, t)
 		}
@@ -260,6 +260,7 @@ func parseWooCommerce(ctx context.Context, h map[string]string, body []byte, dep
 		return nil, missing(op, "line_items")
 	}
 	d.Kind = KindOrder
+	d.Creation = topic == WooOrderCreated
 	d.Cancelled = st.cancelled
 	d.Order = &order.Order{
 		Source:            order.SourceWooCommerce,
@@ -281,7 +282,7 @@ func parseWooCommerce(ctx context.Context, h map[string]string, body []byte, dep
 		Fulfilment:        st.fulfilment,
 		ExternalUpdatedAt: updated,
 	}
-	d.Reported = order.ReportedTotals{Grand: wo.Total.ptr(), VAT: wo.TotalTax.ptr()}
+	d.Reported = order.ReportedTotals{Grand: wo.Total.Ptr(), VAT: wo.TotalTax.Ptr()}
 	d.CartExternalID = string(wo.ID)
 	return d, nil
 }
@@ -304,8 +305,8 @@ func parseWooTime(op, field, s string) (time.Time, error) {
 func wooRates(taxLines []wooTaxLine) map[flexID]decimal.Decimal {
 	rates := make(map[flexID]decimal.Decimal, len(taxLines))
 	for _, t := range taxLines {
-		if t.RatePercent.set {
-			rates[t.RateID] = t.RatePercent.d
+		if t.RatePercent.Set {
+			rates[t.RateID] = t.RatePercent.Decimal
 		}
 	}
 	return rates
@@ -321,7 +322,7 @@ func wooRate(taxes []wooTax, subtotal, total decimal.Decimal, rates map[flexID]d
 	hundred := decimal.NewFromInt(100)
 	r := decimal.Zero
 	for _, t := range taxes {
-		if !t.Total.set && !t.Subtotal.set {
+		if !t.Total.Set && !t.Subtotal.Set {
 			continue
 		}
 		if p, ok := rates[t.ID]; ok {
@@ -329,10 +330,10 @@ func wooRate(taxes []wooTax, subtotal, total decimal.Decimal, rates map[flexID]d
 			continue
 		}
 		switch {
-		case t.Subtotal.set && !subtotal.IsZero():
-			r = r.Add(t.Subtotal.d.Mul(hundred).DivRound(subtotal, 1))
-		case t.Total.set && !total.IsZero():
-			r = r.Add(t.Total.d.Mul(hundred).DivRound(total, 1))
+		case t.Subtotal.Set && !subtotal.IsZero():
+			r = r.Add(t.Subtotal.Decimal.Mul(hundred).DivRound(subtotal, 1))
+		case t.Total.Set && !total.IsZero():
+			r = r.Add(t.Total.Decimal.Mul(hundred).DivRound(total, 1))
 		}
 	}
 	return r
@@ -350,14 +351,14 @@ func wooLines(op string, wo wooOrder, rates map[flexID]decimal.Decimal, allDigit
 		if err := checkQuantity(op, i, *it.Quantity); err != nil {
 			return nil, err
 		}
-		if !it.Subtotal.set {
+		if !it.Subtotal.Set {
 			return nil, missing(op, fmt.Sprintf("line_items[%d].subtotal", i))
 		}
 		// The line's amount before discounts, in the shop's tax mode: the
 		// customer saw tax-inclusive prices when prices_include_tax is set.
-		amt := it.Subtotal.d
+		amt := it.Subtotal.Decimal
 		if wo.PricesIncludeTax {
-			amt = amt.Add(it.SubtotalTax.or(decimal.Zero))
+			amt = amt.Add(it.SubtotalTax.Or(decimal.Zero))
 		}
 		// WooCommerce sends line amounts, not unit prices. Twelve places
 		// (the domain's limit) keep unit × quantity within a millionth of a
@@ -368,7 +369,7 @@ func wooLines(op string, wo wooOrder, rates map[flexID]decimal.Decimal, allDigit
 			Name:      strings.TrimSpace(it.Name),
 			Quantity:  int64(*it.Quantity),
 			UnitPrice: amt.DivRound(q, order.MaxAmountScale),
-			VATRate:   wooRate(it.Taxes, it.Subtotal.d, it.Total.or(decimal.Zero), rates),
+			VATRate:   wooRate(it.Taxes, it.Subtotal.Decimal, it.Total.Or(decimal.Zero), rates),
 			Digital:   allDigital,
 		})
 	}
@@ -380,9 +381,9 @@ func wooLines(op string, wo wooOrder, rates map[flexID]decimal.Decimal, allDigit
 func wooDiscounts(wo wooOrder) []order.Discount {
 	var out []order.Discount
 	for _, cl := range wo.CouponLines {
-		amt := cl.Discount.or(decimal.Zero)
+		amt := cl.Discount.Or(decimal.Zero)
 		if wo.PricesIncludeTax {
-			amt = amt.Add(cl.DiscountTax.or(decimal.Zero))
+			amt = amt.Add(cl.DiscountTax.Or(decimal.Zero))
 		}
 		if amt.IsZero() {
 			continue
