@@ -1,7 +1,6 @@
 package apihttp
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -43,22 +42,4 @@ func (r *Request) Claims() (Claims, error) {
 	add(strings.Fields(raw["scope"])...)
 	add(strings.Fields(strings.Trim(raw["scp"], "[]"))...)
 	return Claims{Subject: raw["sub"], Scopes: scopes, Raw: raw}, nil
-}
-
-// RequireScope returns nil when the verified token grants scope, an
-// Unauthenticated error when there is no verified token, and a Forbidden
-// error (code missing_scope) otherwise. API Gateway checks the route's
-// AuthorizationScopes already; this is the second lock, in code, that still
-// holds if a route is ever deployed without them.
-func (r *Request) RequireScope(scope string) error {
-	c, err := r.Claims()
-	if err != nil {
-		return err
-	}
-	if !c.HasScope(scope) {
-		e := order.E("apihttp.RequireScope", order.Forbidden, "missing_scope", fmt.Sprintf("this action needs the %q scope", scope))
-		e.Details = map[string]any{"required_scope": scope}
-		return e
-	}
-	return nil
 }

@@ -14,6 +14,17 @@
 // Any other error is a 500 whose body says nothing of the cause; the cause
 // is logged there, once, with the request id the body quotes.
 //
+// A route declares the OAuth scope it needs where it is registered
+// (r.Handle(key, h, Scope(ScopeOrdersWrite))): the router checks it, in
+// either spelling ("orders:write" or Cognito's "orders/write"), before the
+// handler runs, and Routes lists the routes with their scopes for the test
+// that keeps template.yaml in step (apihttptest.CheckTemplateRoutes). The
+// router also ends every handler's ctx DefaultAnswerMargin before the
+// invocation's deadline (WithAnswerMargin), so a slow dependency ends in a
+// 503 rather than in a Lambda timeout.
+//
 // ETag, IfMatch and IfNoneMatch carry an order's version through HTTP
-// conditional requests; ParsePage and List do the same for paged lists.
+// conditional requests, and ExpectedVersion is how a write route reads
+// If-Match; ParsePage and List do the same for paged lists. Amounts in a
+// body decode with order.JSONDecimal.
 package apihttp

@@ -34,6 +34,7 @@ const (
 	CodeInternal      = "internal_error"      // any 500; the cause is only in the log
 	CodeUnavailable   = "service_unavailable" // a Transient error that has no code of its own
 	CodeRouteNotFound = "route_not_found"     // a route key the router does not know
+	CodeMissingScope  = "missing_scope"       // a verified token without the route's scope
 )
 
 const (

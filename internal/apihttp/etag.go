@@ -1,6 +1,7 @@
 package apihttp
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -78,6 +79,11 @@ func (p Precondition) Check(current int64) error {
 	if p.Matches(current) {
 		return nil
 	}
+	return versionMismatch()
+}
+
+// versionMismatch is the error of an If-Match the resource does not match.
+func versionMismatch() error {
 	return order.E("apihttp.IfMatch", order.PreconditionFailed, "version_mismatch",
 		"the order changed since you read it; reload it and try again")
 }
@@ -90,6 +96,45 @@ func (p Precondition) ExpectedVersion() (int64, bool) {
 		return 0, false
 	}
 	return p.versions[0], true
+}
+
+// ExpectedVersion is how every write route reads If-Match: it returns the
+// version the write must be conditional on, and false when the client set
+// no precondition (no header, or "*": any current version will do).
+//
+// One version of ours is returned as is, without a read: the service's
+// conditional write refuses it if the resource moved on. It must be at
+// least first, the version a resource has once it exists (1 for an order,
+// 0 for a stock item or the settings, which a first write creates), else it
+// can never match: 412 version_mismatch, as for a header naming none of our
+// versions (weak or foreign tags). Only a list naming several versions
+// needs the current one: current reads it, and the write is then
+// conditional on it if the list names it (412 otherwise). A malformed
+// header is 400 malformed_if_match.
+func ExpectedVersion(ctx context.Context, req *Request, first int64, current func(context.Context) (int64, error)) (int64, bool, error) {
+	p, err := IfMatch(req)
+	if err != nil {
+		return 0, false, err
+	}
+	switch {
+	case !p.set || p.any:
+		return 0, false, nil
+	case len(p.versions) == 0:
+		return 0, false, versionMismatch()
+	case len(p.versions) == 1:
+		if v := p.versions[0]; v >= first {
+			return v, true, nil
+		}
+		return 0, false, versionMismatch()
+	}
+	cur, err := current(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	if err := p.Check(cur); err != nil {
+		return 0, false, err
+	}
+	return cur, true, nil
 }
 
 // IfNoneMatch reports whether the request's If-None-Match header matches the
