@@ -62,5 +62,9 @@ func main() {
 		Ecwid:   intake.NewEcwid(token, ecwidBase, ecwidCurrency, nil),
 		Now:     time.Now,
 	}
-	lambda.Start(intake.New(svc, deps).Router(apihttp.WithLogger(log)).Serve)
+	h, err := intake.New(svc, deps)
+	if err != nil {
+		platform.FailInit(log, "build the intake handlers", err)
+	}
+	lambda.Start(h.Router(apihttp.WithLogger(log)).Serve)
 }

@@ -39,5 +39,9 @@ func main() {
 	if err != nil {
 		platform.FailInit(log, "build the settings service", err)
 	}
-	lambda.Start(settingsapi.New(admin).Router(apihttp.WithLogger(log)).Serve)
+	api, err := settingsapi.New(admin)
+	if err != nil {
+		platform.FailInit(log, "build the settings API", err)
+	}
+	lambda.Start(api.Router(apihttp.WithLogger(log)).Serve)
 }

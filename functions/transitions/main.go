@@ -28,5 +28,9 @@ func main() {
 	}
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
 	svc := order.NewLifecycle(order.LifecycleDeps{Orders: store, Settings: store.Settings(), Stock: store.Stock(), Now: platform.SystemClock})
-	lambda.Start(adminapi.WithDeadlineMargin(adminapi.New(svc).Router(apihttp.WithLogger(logger)).Serve))
+	api, err := adminapi.New(svc)
+	if err != nil {
+		platform.FailInit(logger, "build the admin API", err)
+	}
+	lambda.Start(api.Router(apihttp.WithLogger(logger)).Serve)
 }

@@ -63,7 +63,7 @@ func TestConcurrentTransitionsDynamoDB(t *testing.T) {
 	routers := make([]*apihttp.Router, 4)
 	for i := range stores {
 		stores[i] = dynamo.New(db, table)
-		routers[i] = newRouter(stores[i], stores[i].Settings(), stores[i].Stock())
+		routers[i] = newRouter(t, stores[i], stores[i].Settings(), stores[i].Stock())
 	}
 	o := placeIn(t, stores[0], order.AwaitingPayment, order.AwaitingProcessing)
 	calls := conflictingCalls(o.ID)

@@ -12,14 +12,6 @@ import (
 	"github.com/ordersmith/ordersmith/internal/order"
 )
 
-// The scopes of the admin API, in the spelling of the local and OIDC
-// issuers. A Cognito resource server issues the same with a slash
-// ("orders/read"); both are accepted.
-const (
-	ScopeRead  = "orders:read"
-	ScopeWrite = "orders:write"
-)
-
 // The route keys of the admin API, exactly as template.yaml declares them on
 // TransitionsFunction.
 const (
@@ -37,19 +29,6 @@ const (
 	actionPathParam     = "action"
 	maxFilterEmailBytes = 254 // the longest e-mail address
 )
-
-// Routes lists every route key the API serves with the scope it needs, for
-// the composition root and for the test that keeps template.yaml in step.
-var Routes = map[string]string{
-	RouteListOrders:       ScopeRead,
-	RouteGetOrder:         ScopeRead,
-	RouteHistory:          ScopeRead,
-	RoutePaymentStatus:    ScopeWrite,
-	RouteFulfilmentStatus: ScopeWrite,
-	RouteAction:           ScopeWrite,
-	RouteGetStock:         ScopeRead,
-	RoutePutStock:         ScopeWrite,
-}
 
 // The actions of POST /orders/{id}/actions/{action}.
 const (
@@ -74,19 +53,25 @@ type API struct {
 	svc *order.Lifecycle
 }
 
-// New returns the API over svc.
-func New(svc *order.Lifecycle) *API { return &API{svc: svc} }
+// New returns the API over svc, which is required.
+func New(svc *order.Lifecycle) (*API, error) {
+	if err := order.RequireDeps("adminapi.New", order.Need("Lifecycle", svc)); err != nil {
+		return nil, err
+	}
+	return &API{svc: svc}, nil
+}
 
-// Register adds every route of the API to r.
+// Register adds every route of the API to r, each with the scope it needs.
 func (a *API) Register(r *apihttp.Router) {
-	r.Handle(RouteListOrders, a.scoped(ScopeRead, a.listOrders))
-	r.Handle(RouteGetOrder, a.scoped(ScopeRead, a.getOrder))
-	r.Handle(RouteHistory, a.scoped(ScopeRead, a.history))
-	r.Handle(RoutePaymentStatus, a.scoped(ScopeWrite, a.putPaymentStatus))
-	r.Handle(RouteFulfilmentStatus, a.scoped(ScopeWrite, a.putFulfilmentStatus))
-	r.Handle(RouteAction, a.scoped(ScopeWrite, a.action))
-	r.Handle(RouteGetStock, a.scoped(ScopeRead, a.getStock))
-	r.Handle(RoutePutStock, a.scoped(ScopeWrite, a.putStock))
+	read, write := apihttp.Scope(apihttp.ScopeOrdersRead), apihttp.Scope(apihttp.ScopeOrdersWrite)
+	r.Handle(RouteListOrders, a.listOrders, read)
+	r.Handle(RouteGetOrder, a.getOrder, read)
+	r.Handle(RouteHistory, a.history, read)
+	r.Handle(RoutePaymentStatus, a.putPaymentStatus, write)
+	r.Handle(RouteFulfilmentStatus, a.putFulfilmentStatus, write)
+	r.Handle(RouteAction, a.action, write)
+	r.Handle(RouteGetStock, a.getStock, read)
+	r.Handle(RoutePutStock, a.putStock, write)
 }
 
 // Router returns a router with the API's routes, for the Lambda's main.
@@ -96,68 +81,25 @@ func (a *API) Router(opts ...apihttp.Option) *apihttp.Router {
 	return r
 }
 
-// scoped checks the scope before h runs: API Gateway checks the route's
-// scopes already, and this second lock still holds if a route is ever
-// deployed without them.
-func (a *API) scoped(scope string, h apihttp.HandlerFunc) apihttp.HandlerFunc {
-	return func(ctx context.Context, req *apihttp.Request) (*apihttp.Response, error) {
-		if err := requireScope(req, scope); err != nil {
-			return nil, err
-		}
-		return h(ctx, req)
-	}
-}
-
-// requireScope accepts scope in either spelling ("orders:write" or
-// "orders/write").
-func requireScope(req *apihttp.Request, scope string) error {
-	c, err := req.Claims()
-	if err != nil {
-		return err
-	}
-	alt := strings.Replace(scope, ":", "/", 1)
-	if c.HasScope(scope) || c.HasScope(alt) {
-		return nil
-	}
-	e := order.E("adminapi.RequireScope", order.Forbidden, "missing_scope", fmt.Sprintf("this action needs the %q scope", scope))
-	e.Details = map[string]any{"required_scope": scope, "accepted": []string{scope, alt}}
-	return e
-}
-
 // command builds the service command of a write: the staff member from the
-// verified token, and the version from If-Match. An If-Match that names no
-// version of ours ("W/\"3\"", a foreign tag) can never match: 412 at once.
-// One that lists several versions is checked against the current order,
-// and the write is then conditional on the version that matched.
+// verified token, and the version from If-Match (apihttp.ExpectedVersion;
+// an order's first version is 1).
 func (a *API) command(ctx context.Context, req *apihttp.Request) (order.Command, error) {
 	claims, err := req.Claims()
 	if err != nil {
 		return order.Command{}, err
 	}
 	cmd := order.Command{OrderID: req.PathParam("id"), Actor: order.StaffActor(claims.Subject), Via: order.ViaAPI}
-	pre, err := apihttp.IfMatch(req)
-	if err != nil {
-		return order.Command{}, err
-	}
-	if !pre.IsSet() || pre.Matches(-1) {
-		// No header, or "*": any current version will do.
-		return cmd, nil
-	}
-	if v, ok := pre.ExpectedVersion(); ok {
-		if v < 1 {
-			return order.Command{}, pre.Check(-1)
+	cmd.IfMatch, _, err = apihttp.ExpectedVersion(ctx, req, 1, func(ctx context.Context) (int64, error) {
+		cur, err := a.svc.Get(ctx, cmd.OrderID)
+		if err != nil {
+			return 0, err
 		}
-		cmd.IfMatch = v
-		return cmd, nil
-	}
-	cur, err := a.svc.Get(ctx, cmd.OrderID)
+		return cur.Version, nil
+	})
 	if err != nil {
 		return order.Command{}, err
 	}
-	if err := pre.Check(cur.Version); err != nil {
-		return order.Command{}, err
-	}
-	cmd.IfMatch = cur.Version
 	return cmd, nil
 }
 
@@ -359,16 +301,7 @@ func (a *API) action(ctx context.Context, req *apihttp.Request) (*apihttp.Respon
 	case ActionResume:
 		o, err = a.svc.Resume(ctx, cmd)
 	case ActionCancel:
-		// "Notifier le client" is a box to tick; the stock is restored
-		// unless the staff says otherwise, as the seed describes.
-		opts := order.CancelOptions{NotifyCustomer: false, Restock: true}
-		if body.NotifyCustomer != nil {
-			opts.NotifyCustomer = *body.NotifyCustomer
-		}
-		if body.Restock != nil {
-			opts.Restock = *body.Restock
-		}
-		o, err = a.svc.Cancel(ctx, cmd, opts)
+		o, err = a.svc.Cancel(ctx, cmd, order.NewCancelOptions(body.NotifyCustomer, body.Restock))
 	case ActionSendPaymentReminder:
 		o, err = a.svc.SendPaymentReminder(ctx, cmd)
 	case ActionCustomStatus:
@@ -453,22 +386,18 @@ func (a *API) putStock(ctx context.Context, req *apihttp.Request) (*apihttp.Resp
 		return nil, missing("adminapi.PutStock", "onHand", "a stock count needs onHand")
 	}
 	count := order.StockCount{SKU: req.PathParam("sku"), OnHand: *body.OnHand, LowThreshold: body.LowThreshold, AllowBackorder: body.AllowBackorder}
-	pre, err := apihttp.IfMatch(req)
+	// A stock item is at version 0 until its first count.
+	v, ok, err := apihttp.ExpectedVersion(ctx, req, 0, func(ctx context.Context) (int64, error) {
+		cur, err := a.svc.Stock(ctx, count.SKU)
+		if err != nil {
+			return 0, err
+		}
+		return cur.Version, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	if pre.IsSet() && !pre.Matches(-1) { // a version list, not "*"
-		v, ok := pre.ExpectedVersion()
-		if !ok {
-			cur, err := a.svc.Stock(ctx, count.SKU)
-			if err != nil {
-				return nil, err
-			}
-			if err := pre.Check(cur.Version); err != nil {
-				return nil, err
-			}
-			v = cur.Version
-		}
+	if ok {
 		count.IfMatch = &v
 	}
 	si, err := a.svc.PutStock(ctx, count)
@@ -476,22 +405,4 @@ func (a *API) putStock(ctx context.Context, req *apihttp.Request) (*apihttp.Resp
 		return nil, err
 	}
 	return stockWritten(si)
-}
-
-// DeadlineMargin is how long before the Lambda's own deadline a request's
-// work is cancelled: long enough for the router to answer 503 (with
-// Retry-After) instead of API Gateway's bare 500 for a timed-out function.
-const DeadlineMargin = 500 * time.Millisecond
-
-// WithDeadlineMargin wraps a Lambda handler so that the context it is given
-// ends DeadlineMargin before the invocation's deadline.
-func WithDeadlineMargin[In, Out any](h func(context.Context, In) (Out, error)) func(context.Context, In) (Out, error) {
-	return func(ctx context.Context, in In) (Out, error) {
-		if deadline, ok := ctx.Deadline(); ok {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithDeadline(ctx, deadline.Add(-DeadlineMargin))
-			defer cancel()
-		}
-		return h(ctx, in)
-	}
 }

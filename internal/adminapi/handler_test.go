@@ -30,12 +30,17 @@ type fixture struct {
 func newFixture(t *testing.T) fixture {
 	t.Helper()
 	st := memstore.New(memstore.WithClock(func() time.Time { return clock }))
-	return fixture{store: st, router: newRouter(st, st.Settings(), st.Stock())}
+	return fixture{store: st, router: newRouter(t, st, st.Settings(), st.Stock())}
 }
 
-func newRouter(orders order.OrderStore, settings order.SettingsReader, stock order.StockStore) *apihttp.Router {
+func newRouter(t testing.TB, orders order.OrderStore, settings order.SettingsReader, stock order.StockStore) *apihttp.Router {
+	t.Helper()
 	svc := order.NewLifecycle(order.LifecycleDeps{Orders: orders, Settings: settings, Stock: stock})
-	return adminapi.New(svc).Router(apihttp.WithLogger(slog.New(slog.DiscardHandler)))
+	api, err := adminapi.New(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api.Router(apihttp.WithLogger(slog.New(slog.DiscardHandler)))
 }
 
 // call describes one request.

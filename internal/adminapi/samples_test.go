@@ -52,7 +52,7 @@ func TestEventSamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			placeWithID(t, st, sampleOrderID)
-			r := newRouter(st, st.Settings(), st.Stock())
+			r := newRouter(t, st, st.Settings(), st.Stock())
 			resp, err := r.Serve(context.Background(), ev)
 			if err != nil {
 				t.Fatal(err)

@@ -1,59 +1,26 @@
 package adminapi_test
 
 import (
-	"fmt"
-	"slices"
-	"strings"
 	"testing"
 
-	"github.com/ordersmith/ordersmith/internal/adminapi"
-	"github.com/ordersmith/ordersmith/internal/samtemplate"
+	"github.com/ordersmith/ordersmith/internal/apihttp"
+	"github.com/ordersmith/ordersmith/internal/apihttp/apihttptest"
+	"github.com/ordersmith/ordersmith/internal/memstore"
 )
 
 // TestTemplateDeclaresEveryRoute keeps template.yaml and the code in step:
 // TransitionsFunction declares exactly the API's routes, each behind the
 // staff JWT authorizer with the route's scope in both spellings.
 func TestTemplateDeclaresEveryRoute(t *testing.T) {
-	tpl, err := samtemplate.ParseFile("../../template.yaml")
-	if err != nil {
-		t.Fatal(err)
+	st := memstore.New()
+	r := newRouter(t, st, st.Settings(), st.Stock())
+	if got := len(r.Routes()); got != 8 {
+		t.Fatalf("the API registers %d routes, want 8", got)
 	}
-	fn, ok := tpl.Functions()["TransitionsFunction"]
-	if !ok {
-		t.Fatal("template.yaml has no TransitionsFunction")
+	for route, scope := range r.Routes() {
+		if scope != apihttp.ScopeOrdersRead && scope != apihttp.ScopeOrdersWrite {
+			t.Errorf("%s needs scope %q, want orders:read or orders:write", route, scope)
+		}
 	}
-	evs, _ := fn.Properties["Events"].(map[string]any)
-	declared := map[string][]string{}
-	for name, raw := range evs {
-		ev, _ := raw.(map[string]any)
-		if ev["Type"] != "HttpApi" {
-			continue
-		}
-		p, _ := ev["Properties"].(map[string]any)
-		auth, _ := p["Auth"].(map[string]any)
-		if auth["Authorizer"] != "StaffJwt" {
-			t.Errorf("route %s is not behind the StaffJwt authorizer", name)
-		}
-		var scopes []string
-		list, _ := auth["AuthorizationScopes"].([]any)
-		for _, s := range list {
-			scopes = append(scopes, fmt.Sprint(s))
-		}
-		declared[fmt.Sprintf("%s %s", p["Method"], p["Path"])] = scopes
-	}
-	for route, scope := range adminapi.Routes {
-		scopes, ok := declared[route]
-		if !ok {
-			t.Errorf("template.yaml lacks %s on TransitionsFunction", route)
-			continue
-		}
-		want := []string{scope, strings.Replace(scope, ":", "/", 1)}
-		if !slices.Equal(scopes, want) {
-			t.Errorf("%s scopes = %v, want %v", route, scopes, want)
-		}
-		delete(declared, route)
-	}
-	for route := range declared {
-		t.Errorf("template.yaml routes %s to TransitionsFunction, which does not serve it", route)
-	}
+	apihttptest.CheckTemplateRoutes(t, "../../template.yaml", "TransitionsFunction", "StaffJwt", r)
 }

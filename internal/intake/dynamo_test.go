@@ -78,7 +78,7 @@ func (e *dynEnv) newInstance(t testing.TB, cfg order.IntakeConfig, numbered bool
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newRouter(svc, e.deps), st
+	return newRouter(t, svc, e.deps), st
 }
 
 // scan returns every item of the table, sorted by key: the whole state.
@@ -152,7 +152,7 @@ func TestDynamoRefusalsLeaveTheTableUnchanged(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp := serve(t, newRouter(svc, deps), tt.event(t))
+			resp := serve(t, newRouter(t, svc, deps), tt.event(t))
 			if resp.Status != tt.status || resp.Error.Code != tt.code {
 				t.Fatalf("answer %d %q (%s), want %d %q", resp.Status, resp.Error.Code, resp.Error.Message, tt.status, tt.code)
 			}

@@ -45,7 +45,7 @@ func FuzzManualOrder(f *testing.F) {
 	f.Add([]byte(`{"currency":"KWD","pricesIncludeTax":true,"lines":[{"sku":"a","quantity":1,"unitPrice":"0.0005","vatRate":"0"}],"paymentStatus":"PAID"}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		e := newMemEnv(t)
-		r := newRouter(e.svc, webhook.Deps{Secrets: webhook.StaticSecrets{}})
+		r := newRouter(t, e.svc, webhook.Deps{Secrets: webhook.StaticSecrets{}})
 		resp := serve(t, r, manualEvent(string(body), "auth0|fuzz", []string{"orders:write"}, nil))
 		switch {
 		case resp.Status >= 500:
@@ -86,7 +86,7 @@ func FuzzWebhookIntake(f *testing.F) {
 		}
 		ev := signedWebhook(t, source, body, samplesSignedAt, headers)
 		e := newMemEnv(t)
-		r := newRouter(e.svc, deps)
+		r := newRouter(t, e.svc, deps)
 		first := serve(t, r, ev)
 		if first.Status >= 500 {
 			t.Fatalf("status %d: %s", first.Status, first.Raw)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/ordersmith/ordersmith/internal/intake"
+	"github.com/ordersmith/ordersmith/internal/apihttp"
 	"github.com/ordersmith/ordersmith/internal/memstore"
 	"github.com/ordersmith/ordersmith/internal/order"
 	"github.com/ordersmith/ordersmith/internal/storetest"
@@ -82,7 +82,7 @@ func TestWebhookSamples(t *testing.T) {
 		covered[tt.event] = true
 		t.Run(tt.event, func(t *testing.T) {
 			e := newMemEnv(t)
-			r := newRouter(e.svc, webhookDeps(t))
+			r := newRouter(t, e.svc, webhookDeps(t))
 			ev := loadEvent(t, "intake", tt.event)
 			first := serve(t, r, ev)
 			if first.Status != tt.status || first.Result.Outcome != tt.outcome {
@@ -129,7 +129,7 @@ func TestWebhookSamples(t *testing.T) {
 // updated (newer), then the older creation again, out of order.
 func TestWebhookStorefrontSequence(t *testing.T) {
 	e := newMemEnv(t)
-	r := newRouter(e.svc, webhookDeps(t))
+	r := newRouter(t, e.svc, webhookDeps(t))
 	body := genericBody(t)
 	created := serve(t, r, signedWebhook(t, order.SourceGeneric, mustJSON(t, body), samplesSignedAt, nil))
 	if created.Status != http.StatusCreated {
@@ -273,7 +273,7 @@ func TestWebhookRefusalsWriteNothing(t *testing.T) {
 			if !tt.now.IsZero() {
 				deps.Now = func() time.Time { return tt.now }
 			}
-			resp := serve(t, newRouter(e.svc, deps), tt.event(t))
+			resp := serve(t, newRouter(t, e.svc, deps), tt.event(t))
 			if resp.Status != tt.status || resp.Error.Code != tt.code || resp.Error.Message == "" {
 				t.Fatalf("answer %d %q (%s), want %d %q with a message", resp.Status, resp.Error.Code, resp.Error.Message, tt.status, tt.code)
 			}
@@ -322,6 +322,7 @@ func TestManualOrder(t *testing.T) {
 		{"no token", manualBody, "", nil, 401, "missing_claims", ""},
 		{"unknown field", strings.Replace(manualBody, `"currency"`, `"curency": "EUR", "currency"`, 1), "auth0|42", write, 400, "unknown_field", ""},
 		{"amount with an exponent", strings.Replace(manualBody, `"21.10"`, `"1e-999999999"`, 1), "auth0|42", write, 400, "invalid_amount", ""},
+		{"amount with a small exponent", strings.Replace(manualBody, `"21.10"`, `"2.11e1"`, 1), "auth0|42", write, 400, "invalid_amount", ""},
 		{"amount with a comma", strings.Replace(manualBody, `"21.10"`, `"21,10"`, 1), "auth0|42", write, 400, "invalid_amount", ""},
 		{"no currency", strings.Replace(manualBody, `"currency": "EUR",`, ``, 1), "auth0|42", write, 400, "missing_field", ""},
 		{"unknown currency", strings.Replace(manualBody, `"EUR"`, `"ECU"`, 1), "auth0|42", write, 400, "unknown_currency", ""},
@@ -334,7 +335,7 @@ func TestManualOrder(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newMemEnv(t)
-			r := newRouter(e.svc, webhookDeps(t))
+			r := newRouter(t, e.svc, webhookDeps(t))
 			resp := serve(t, r, manualEvent(tt.body, tt.sub, tt.scopes, nil))
 			if resp.Status != tt.status || resp.Error.Code != tt.code {
 				t.Fatalf("answer %d %q (%s), want %d %q", resp.Status, resp.Error.Code, resp.Raw, tt.status, tt.code)
@@ -362,7 +363,7 @@ func TestManualOrder(t *testing.T) {
 
 func TestManualOrderIdempotencyKey(t *testing.T) {
 	e := newMemEnv(t)
-	r := newRouter(e.svc, webhookDeps(t))
+	r := newRouter(t, e.svc, webhookDeps(t))
 	key := map[string]string{"Idempotency-Key": "7d0c3a4e-phone-order"}
 	first := serve(t, r, manualEvent(manualBody, "auth0|42", []string{"orders:write"}, key))
 	again := serve(t, r, manualEvent(manualBody, "auth0|42", []string{"orders:write"}, key))
@@ -382,7 +383,7 @@ func TestManualOrderIdempotencyKey(t *testing.T) {
 // Gateway sends it (Cognito's scope spelling, an Idempotency-Key).
 func TestManualOrderEvent(t *testing.T) {
 	e := newMemEnv(t)
-	r := newRouter(e.svc, webhookDeps(t))
+	r := newRouter(t, e.svc, webhookDeps(t))
 	ev := loadEvent(t, "intake", "manual-order")
 	first := serve(t, r, ev)
 	// 21.10 + 2 × 10.00 − 2.00 + 4.90 shipping, prices with tax.
@@ -409,12 +410,12 @@ func (s slowService) CreateManual(ctx context.Context, m order.ManualOrder) (ord
 }
 
 // TestWebhookAnswersBeforeTheDeadline: a hanging dependency is given up
-// AnswerMargin before the invocation's deadline, and the storefront gets a
+// the router's answer margin before the invocation's deadline, and the storefront gets a
 // 503 with Retry-After instead of Lambda's timeout.
 func TestWebhookAnswersBeforeTheDeadline(t *testing.T) {
 	svc := slowService{ended: make(chan time.Time, 1)}
-	r := newRouter(svc, webhookDeps(t))
-	deadline := time.Now().Add(intake.AnswerMargin + 300*time.Millisecond)
+	r := newRouter(t, svc, webhookDeps(t))
+	deadline := time.Now().Add(apihttp.DefaultAnswerMargin + 300*time.Millisecond)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	out, err := r.Serve(ctx, loadEvent(t, "intake", "shopify-webhook-orders-create"))
@@ -425,8 +426,8 @@ func TestWebhookAnswersBeforeTheDeadline(t *testing.T) {
 	if out.StatusCode != http.StatusServiceUnavailable || out.Headers["Retry-After"] == "" {
 		t.Errorf("answer %d %v %s, want 503 with Retry-After", out.StatusCode, out.Headers, out.Body)
 	}
-	if left := deadline.Sub(ended); left < intake.AnswerMargin-50*time.Millisecond {
-		t.Errorf("the work stopped %s before the deadline, want about %s", left, intake.AnswerMargin)
+	if left := deadline.Sub(ended); left < apihttp.DefaultAnswerMargin-50*time.Millisecond {
+		t.Errorf("the work stopped %s before the deadline, want about %s", left, apihttp.DefaultAnswerMargin)
 	}
 }
 
@@ -434,7 +435,7 @@ func TestWebhookAnswersBeforeTheDeadline(t *testing.T) {
 // is marked recovered by the order whose checkout_token names it.
 func TestShopifyOrderRecoversItsCheckout(t *testing.T) {
 	e := newMemEnv(t)
-	r := newRouter(e.svc, webhookDeps(t))
+	r := newRouter(t, e.svc, webhookDeps(t))
 	cart := serve(t, r, loadEvent(t, "intake", "shopify-webhook-checkouts-create"))
 	if cart.Status != http.StatusOK || cart.Result.Outcome != order.OutcomeCartTracked {
 		t.Fatalf("checkout: %d %s", cart.Status, cart.Raw)
@@ -462,5 +463,31 @@ func TestShopifyOrderRecoversItsCheckout(t *testing.T) {
 	}
 	if !slices.Contains(types, order.CartRecovered) {
 		t.Fatalf("events = %v, want a CartRecovered", types)
+	}
+}
+
+// TestManualOrderIdempotencyKeyLimit: the Idempotency-Key header is bounded
+// in bytes (order.MaxIdempotencyKeyBytes), as the stores' keys are.
+func TestManualOrderIdempotencyKeyLimit(t *testing.T) {
+	tests := []struct {
+		name   string
+		key    string
+		status int
+		code   string
+	}{
+		{"at the limit", strings.Repeat("k", order.MaxIdempotencyKeyBytes), http.StatusCreated, ""},
+		{"one byte over", strings.Repeat("k", order.MaxIdempotencyKeyBytes+1), http.StatusBadRequest, "invalid_idempotency_key"},
+		{"128 characters, 256 bytes", strings.Repeat("é", 128), http.StatusBadRequest, "invalid_idempotency_key"},
+		{"invalid UTF-8", "key-\xff", http.StatusBadRequest, "invalid_idempotency_key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newMemEnv(t)
+			r := newRouter(t, e.svc, webhookDeps(t))
+			resp := serve(t, r, manualEvent(manualBody, "auth0|42", []string{"orders:write"}, map[string]string{"Idempotency-Key": tt.key}))
+			if resp.Status != tt.status || resp.Error.Code != tt.code {
+				t.Fatalf("answer %d %q (%s), want %d %q", resp.Status, resp.Error.Code, resp.Raw, tt.status, tt.code)
+			}
+		})
 	}
 }

@@ -103,9 +103,14 @@ func webhookDeps(t testing.TB) webhook.Deps {
 }
 
 // newRouter wires the handlers over svc the way functions/intake does.
-func newRouter(svc intake.Service, deps webhook.Deps) *apihttp.Router {
+func newRouter(t testing.TB, svc intake.Service, deps webhook.Deps) *apihttp.Router {
+	t.Helper()
 	quiet := slog.New(slog.NewJSONHandler(discard{}, nil))
-	return intake.New(svc, deps).Router(apihttp.WithLogger(quiet))
+	h, err := intake.New(svc, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h.Router(apihttp.WithLogger(quiet))
 }
 
 type discard struct{}

@@ -1,9 +1,7 @@
 package intake
 
 import (
-	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -13,7 +11,8 @@ import (
 
 // manualOrderRequest is the body of POST /orders, documented in
 // docs/INTAKE.md. Amounts are decimal strings ("12.50"; JSON numbers are
-// read from their text, never through float64). Unknown fields are refused.
+// read from their text, never through float64: order.JSONDecimal), written
+// out without an exponent. Unknown fields are refused.
 type manualOrderRequest struct {
 	Customer         order.Customer   `json:"customer"`
 	BillingAddress   order.Address    `json:"billingAddress"`
@@ -31,23 +30,23 @@ type manualOrderRequest struct {
 }
 
 type manualLine struct {
-	SKU       string  `json:"sku"`
-	Name      string  `json:"name"`
-	Quantity  *int64  `json:"quantity"`
-	UnitPrice *amount `json:"unitPrice"`
-	VATRate   *amount `json:"vatRate"`
-	Digital   bool    `json:"digital"`
+	SKU       string            `json:"sku"`
+	Name      string            `json:"name"`
+	Quantity  *int64            `json:"quantity"`
+	UnitPrice order.JSONDecimal `json:"unitPrice"`
+	VATRate   order.JSONDecimal `json:"vatRate"`
+	Digital   bool              `json:"digital"`
 }
 
 type manualDiscount struct {
-	Code   string  `json:"code"`
-	Amount *amount `json:"amount"`
+	Code   string            `json:"code"`
+	Amount order.JSONDecimal `json:"amount"`
 }
 
 type manualShipping struct {
-	Title   string  `json:"title"`
-	Price   *amount `json:"price"`
-	VATRate *amount `json:"vatRate"`
+	Title   string            `json:"title"`
+	Price   order.JSONDecimal `json:"price"`
+	VATRate order.JSONDecimal `json:"vatRate"`
 }
 
 // order maps the request onto the domain's input; the intake validates the
@@ -83,68 +82,51 @@ func (r manualOrderRequest) order() (*order.Order, error) {
 	if len(r.Lines) > order.MaxLines {
 		return nil, order.E(op, order.Invalid, "too_many_lines", fmt.Sprintf("an order has at most %d lines", order.MaxLines))
 	}
+	amount := func(field string, a order.JSONDecimal) (decimal.Decimal, error) {
+		if !a.Set {
+			return decimal.Decimal{}, missing(field)
+		}
+		if !a.WrittenOut() {
+			e := order.E(op, order.Invalid, order.CodeInvalidAmount, fmt.Sprintf("%s must be written out, such as \"12.50\", not with an exponent", field))
+			e.Details = map[string]any{"field": field}
+			return decimal.Decimal{}, e
+		}
+		return a.Decimal, nil
+	}
 	for i, l := range r.Lines {
 		field := fmt.Sprintf("lines[%d]", i)
-		switch {
-		case l.Quantity == nil:
+		if l.Quantity == nil {
 			return nil, missing(field + ".quantity")
-		case l.UnitPrice == nil:
-			return nil, missing(field + ".unitPrice")
-		case l.VATRate == nil:
-			return nil, missing(field + ".vatRate")
+		}
+		price, err := amount(field+".unitPrice", l.UnitPrice)
+		if err != nil {
+			return nil, err
+		}
+		rate, err := amount(field+".vatRate", l.VATRate)
+		if err != nil {
+			return nil, err
 		}
 		o.Lines = append(o.Lines, order.LineItem{SKU: strings.TrimSpace(l.SKU), Name: strings.TrimSpace(l.Name),
-			Quantity: *l.Quantity, UnitPrice: l.UnitPrice.d, VATRate: l.VATRate.d, Digital: l.Digital})
+			Quantity: *l.Quantity, UnitPrice: price, VATRate: rate, Digital: l.Digital})
 	}
 	for i, d := range r.Discounts {
-		if d.Amount == nil {
-			return nil, missing(fmt.Sprintf("discounts[%d].amount", i))
+		value, err := amount(fmt.Sprintf("discounts[%d].amount", i), d.Amount)
+		if err != nil {
+			return nil, err
 		}
-		o.Discounts = append(o.Discounts, order.Discount{Code: strings.TrimSpace(d.Code), Amount: d.Amount.d})
+		o.Discounts = append(o.Discounts, order.Discount{Code: strings.TrimSpace(d.Code), Amount: value})
 	}
 	for i, s := range r.ShippingLines {
 		field := fmt.Sprintf("shippingLines[%d]", i)
-		switch {
-		case s.Price == nil:
-			return nil, missing(field + ".price")
-		case s.VATRate == nil:
-			return nil, missing(field + ".vatRate")
+		price, err := amount(field+".price", s.Price)
+		if err != nil {
+			return nil, err
 		}
-		o.ShippingLines = append(o.ShippingLines, order.ShippingLine{Title: strings.TrimSpace(s.Title), Price: s.Price.d, VATRate: s.VATRate.d})
+		rate, err := amount(field+".vatRate", s.VATRate)
+		if err != nil {
+			return nil, err
+		}
+		o.ShippingLines = append(o.ShippingLines, order.ShippingLine{Title: strings.TrimSpace(s.Title), Price: price, VATRate: rate})
 	}
 	return o, nil
-}
-
-// maxAmountChars bounds an amount's text: a literal such as 1e-999999999
-// is short to send and would cost a billion digits to round.
-const maxAmountChars = 40
-
-var amountSyntax = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
-
-// amount is a decimal read from a JSON string ("12.50") or number (12.50)
-// straight from its text. Exponents are refused: a price is written out.
-type amount struct{ d decimal.Decimal }
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (a *amount) UnmarshalJSON(b []byte) error {
-	s := string(b)
-	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-	}
-	s = strings.TrimSpace(s)
-	shown := s
-	if len(shown) > maxAmountChars {
-		shown = shown[:maxAmountChars] + "..."
-	}
-	if len(s) > maxAmountChars || !amountSyntax.MatchString(s) {
-		return order.E("intake.amount", order.Invalid, "invalid_amount", fmt.Sprintf("amount %q is not a decimal number such as \"12.50\"", shown))
-	}
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return order.Wrap("intake.amount", order.Invalid, "invalid_amount", fmt.Sprintf("amount %q is not a decimal number", shown), err)
-	}
-	a.d = d
-	return nil
 }

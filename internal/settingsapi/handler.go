@@ -2,13 +2,8 @@ package settingsapi
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
-	"strings"
-
-	"github.com/shopspring/decimal"
 
 	"github.com/ordersmith/ordersmith/internal/apihttp"
 	"github.com/ordersmith/ordersmith/internal/order"
@@ -23,22 +18,6 @@ const (
 	RoutePutRate     = "PUT /exchange-rates/{currency}/{date}"
 )
 
-// The scopes, in the spelling of the local and OIDC issuers; Cognito's
-// "orders/read" and "orders/write" are accepted too.
-const (
-	ScopeRead  = "orders:read"
-	ScopeWrite = "orders:write"
-)
-
-// Routes lists every route with the scope it needs, for the test that keeps
-// template.yaml in step.
-var Routes = map[string]string{
-	RouteGetSettings: ScopeRead,
-	RoutePutSettings: ScopeWrite,
-	RouteGetRate:     ScopeRead,
-	RoutePutRate:     ScopeWrite,
-}
-
 // Service is what the handlers call: *order.SettingsAdmin.
 type Service interface {
 	Settings(ctx context.Context) (order.Settings, int64, error)
@@ -52,15 +31,21 @@ var _ Service = (*order.SettingsAdmin)(nil)
 // API serves the settings routes.
 type API struct{ svc Service }
 
-// New returns the API over svc.
-func New(svc Service) *API { return &API{svc: svc} }
+// New returns the API over svc, which is required.
+func New(svc Service) (*API, error) {
+	if err := order.RequireDeps("settingsapi.New", order.Need("Service", svc)); err != nil {
+		return nil, err
+	}
+	return &API{svc: svc}, nil
+}
 
-// Register adds the routes to r.
+// Register adds the routes to r, each with the scope it needs.
 func (a *API) Register(r *apihttp.Router) {
-	r.Handle(RouteGetSettings, scoped(ScopeRead, a.getSettings))
-	r.Handle(RoutePutSettings, scoped(ScopeWrite, a.putSettings))
-	r.Handle(RouteGetRate, scoped(ScopeRead, a.getRate))
-	r.Handle(RoutePutRate, scoped(ScopeWrite, a.putRate))
+	read, write := apihttp.Scope(apihttp.ScopeOrdersRead), apihttp.Scope(apihttp.ScopeOrdersWrite)
+	r.Handle(RouteGetSettings, a.getSettings, read)
+	r.Handle(RoutePutSettings, a.putSettings, write)
+	r.Handle(RouteGetRate, a.getRate, read)
+	r.Handle(RoutePutRate, a.putRate, write)
 }
 
 // Router returns a router with the routes, for the Lambda's main.
@@ -107,26 +92,21 @@ type settingsBody struct {
 // keeps it.
 func (a *API) putSettings(ctx context.Context, req *apihttp.Request) (*apihttp.Response, error) {
 	expected := int64(-1)
-	pre, err := apihttp.IfMatch(req)
+	v, ok, err := apihttp.ExpectedVersion(ctx, req, 0, func(ctx context.Context) (int64, error) {
+		_, v, err := a.svc.Settings(ctx)
+		return v, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	if pre.IsSet() {
-		v, ok := pre.ExpectedVersion()
-		switch {
-		case ok:
-			expected = v
-		case !pre.Matches(-1):
-			// Only "*" matches a version that cannot exist: anything
-			// else names no version of ours and can never hold.
-			return nil, pre.Check(-1)
-		}
+	if ok {
+		expected = v
 	}
 	var body settingsBody
 	if err := req.DecodeJSONStrict(&body); err != nil {
 		return nil, err
 	}
-	if !pre.IsSet() && body.Version != nil {
+	if req.Header("If-Match") == "" && body.Version != nil {
 		if *body.Version < 0 {
 			return nil, order.E("settingsapi.PutSettings", order.Invalid, "invalid_version", "version must not be negative")
 		}
@@ -164,7 +144,7 @@ func (a *API) getRate(ctx context.Context, req *apihttp.Request) (*apihttp.Respo
 // rateBody is the body of PUT /exchange-rates/{currency}/{date}: the value
 // of one unit of the currency in the company currency, as a decimal string.
 type rateBody struct {
-	Rate *rateValue `json:"rate"`
+	Rate order.JSONDecimal `json:"rate"`
 }
 
 func (a *API) putRate(ctx context.Context, req *apihttp.Request) (*apihttp.Response, error) {
@@ -174,14 +154,20 @@ func (a *API) putRate(ctx context.Context, req *apihttp.Request) (*apihttp.Respo
 	}
 	var body rateBody
 	if err := req.DecodeJSONStrict(&body); err != nil {
+		if order.CodeOf(err) == order.CodeInvalidAmount {
+			return nil, invalidRate(err)
+		}
 		return nil, err
 	}
-	if body.Rate == nil {
+	if !body.Rate.Set {
 		e := order.E("settingsapi.PutRate", order.Invalid, "missing_field", "rate is required")
 		e.Details = map[string]any{"field": "rate"}
 		return nil, e
 	}
-	r := order.ExchangeRate{Currency: c, Date: day, Rate: body.Rate.d}
+	if !body.Rate.WrittenOut() {
+		return nil, invalidRate(nil)
+	}
+	r := order.ExchangeRate{Currency: c, Date: day, Rate: body.Rate.Decimal}
 	if err := a.svc.PutRate(ctx, r); err != nil {
 		return nil, err
 	}
@@ -201,51 +187,10 @@ func ratePath(req *apihttp.Request) (order.Currency, order.Date, error) {
 	return c, day, nil
 }
 
-// maxRateChars bounds a rate's text, so that no giant literal reaches the
-// decimal parser.
-const maxRateChars = 40
-
-var rateSyntax = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
-
-// rateValue is a rate read from a JSON string ("0.9231") or number.
-type rateValue struct{ d decimal.Decimal }
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (r *rateValue) UnmarshalJSON(b []byte) error {
-	s := string(b)
-	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-	}
-	s = strings.TrimSpace(s)
-	if len(s) > maxRateChars || !rateSyntax.MatchString(s) {
-		return order.E("settingsapi.rate", order.Invalid, "invalid_exchange_rate",
-			fmt.Sprintf("the rate must be a positive decimal such as \"0.9231\", of at most %d characters", maxRateChars))
-	}
-	d, err := decimal.NewFromString(s)
-	if err != nil {
-		return order.Wrap("settingsapi.rate", order.Invalid, "invalid_exchange_rate", "the rate is not a decimal number", err)
-	}
-	r.d = d
-	return nil
-}
-
-// scoped checks the scope, in either spelling, before h runs: API Gateway
-// checks the route's scopes already, and this second lock still holds if a
-// route is ever deployed without them.
-func scoped(scope string, h apihttp.HandlerFunc) apihttp.HandlerFunc {
-	return func(ctx context.Context, req *apihttp.Request) (*apihttp.Response, error) {
-		c, err := req.Claims()
-		if err != nil {
-			return nil, err
-		}
-		alt := strings.Replace(scope, ":", "/", 1)
-		if !c.HasScope(scope) && !c.HasScope(alt) {
-			e := order.E("settingsapi.RequireScope", order.Forbidden, "missing_scope", fmt.Sprintf("this action needs the %q scope", scope))
-			e.Details = map[string]any{"required_scope": scope, "accepted": []string{scope, alt}}
-			return nil, e
-		}
-		return h(ctx, req)
-	}
+// invalidRate is the error of a rate that is not a decimal written out
+// (cause, if any, says why): the code of every refused rate,
+// invalid_exchange_rate, as order.ExchangeRate.Validate's.
+func invalidRate(cause error) error {
+	return order.Wrap("settingsapi.PutRate", order.Invalid, "invalid_exchange_rate",
+		fmt.Sprintf("the rate must be a positive decimal such as \"0.9231\", of at most %d characters", order.MaxDecimalChars), cause)
 }

@@ -24,7 +24,11 @@ func newRouter(t *testing.T) *apihttp.Router {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return settingsapi.New(admin).Router(apihttp.WithLogger(slog.New(slog.DiscardHandler)))
+	api, err := settingsapi.New(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return api.Router(apihttp.WithLogger(slog.New(slog.DiscardHandler)))
 }
 
 // call is one request of a scripted conversation with the API.
@@ -147,6 +151,9 @@ func TestExchangeRates(t *testing.T) {
 		{name: "no such day", route: put, params: at("USD", "2025-02-30"), body: `{"rate":"1.1"}`, status: 400, code: "invalid_date"},
 		{name: "zero", route: put, params: at("USD", "2025-03-11"), body: `{"rate":"0"}`, status: 400, code: "invalid_exchange_rate"},
 		{name: "exponent", route: put, params: at("USD", "2025-03-11"), body: `{"rate":"1e-999999"}`, status: 400, code: "invalid_exchange_rate"},
+		{name: "small exponent", route: put, params: at("USD", "2025-03-11"), body: `{"rate":9.2e-1}`, status: 400, code: "invalid_exchange_rate"},
+		{name: "not a number", route: put, params: at("USD", "2025-03-11"), body: `{"rate":"0,92"}`, status: 400, code: "invalid_exchange_rate"},
+		{name: "negative", route: put, params: at("USD", "2025-03-11"), body: `{"rate":"-0.92"}`, status: 400, code: "invalid_exchange_rate"},
 		{name: "missing", route: put, params: at("USD", "2025-03-11"), body: `{}`, status: 400, code: "missing_field"},
 		{name: "read scope cannot write", route: put, scopes: "orders:read", params: at("GBP", "2025-03-11"), body: `{"rate":"1.17"}`, status: 403, code: "missing_scope"},
 	})
