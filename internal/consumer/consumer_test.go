@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -61,6 +62,18 @@ type worker struct {
 	cancel      context.CancelFunc
 }
 
+// newWorker is a worker and the invocation's context, which it cancels
+// after cancelAfter values (0: never).
+func newWorker(t *testing.T, fail map[string]error, cancelAfter int) (context.Context, *worker) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	w := &worker{fail: fail, cancelAfter: cancelAfter}
+	if cancelAfter > 0 {
+		w.cancel = cancel
+	}
+	return ctx, w
+}
+
 func (w *worker) do(v string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -77,12 +90,12 @@ func (w *worker) done() []string {
 	return slices.Clone(w.handled)
 }
 
-func failedSeqs(r events.DynamoDBEventResponse) []string {
-	var out []string
-	for _, f := range r.BatchItemFailures {
-		out = append(out, f.ItemIdentifier)
+// retryFrom is the stream response that retries from record n; 0: none.
+func retryFrom(n int) events.DynamoDBEventResponse {
+	if n == 0 {
+		return events.DynamoDBEventResponse{}
 	}
-	return out
+	return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{{ItemIdentifier: seq(n)}}}
 }
 
 func TestHandleStream(t *testing.T) {
@@ -93,38 +106,33 @@ func TestHandleStream(t *testing.T) {
 		skip        bool // Config.SkipPermanent
 		cancelAfter int
 		wantDone    []string
-		wantFail    []string
+		wantFail    int // the record retried from, 0 for none
 	}{
 		{name: "all done in stream order, skipped records left out", values: []string{"a", "skip", "b", "c"}, wantDone: []string{"a", "b", "c"}},
 		{name: "a transient failure stops at its record", values: []string{"a", "b", "c"}, fail: map[string]error{"b": errTransient},
-			wantDone: []string{"a", "b"}, wantFail: []string{seq(2)}},
+			wantDone: []string{"a", "b"}, wantFail: 2},
 		{name: "a permanent failure stops at its record too", values: []string{"a", "b", "c"}, fail: map[string]error{"a": errPermanent},
-			wantDone: []string{"a"}, wantFail: []string{seq(1)}},
+			wantDone: []string{"a"}, wantFail: 1},
 		{name: "acknowledged permanent failure: the batch goes on", values: []string{"a", "b", "c"}, fail: map[string]error{"a": errPlain}, skip: true,
 			wantDone: []string{"a", "b", "c"}},
 		{name: "acknowledging leaves a transient failure retried", values: []string{"a", "b", "c"}, fail: map[string]error{"b": errTransient}, skip: true,
-			wantDone: []string{"a", "b"}, wantFail: []string{seq(2)}},
+			wantDone: []string{"a", "b"}, wantFail: 2},
 		{name: "an undecodable record: those before it are done, then it fails", values: []string{"a", "b", "bad", "c"},
-			wantDone: []string{"a", "b"}, wantFail: []string{seq(3)}},
+			wantDone: []string{"a", "b"}, wantFail: 3},
 		{name: "an undecodable record acknowledged", values: []string{"a", "bad", "c"}, skip: true, wantDone: []string{"a", "c"}},
 		{name: "deadline reached mid-batch: the first record not started is reported", values: []string{"a", "skip", "b", "skip", "c", "d"}, cancelAfter: 2,
-			wantDone: []string{"a", "b"}, wantFail: []string{seq(5)}},
+			wantDone: []string{"a", "b"}, wantFail: 5},
 		{name: "an empty batch"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			w := &worker{fail: tt.fail, cancelAfter: tt.cancelAfter}
-			if tt.cancelAfter > 0 {
-				w.cancel = cancel
-			}
+			ctx, w := newWorker(t, tt.fail, tt.cancelAfter)
 			c := consumer.Config{Name: "test work", Margin: time.Second, SkipPermanent: tt.skip, Log: slog.New(slog.DiscardHandler)}
 			resp := consumer.HandleStream(ctx, c, streamOf(tt.values...), decode, func(_ context.Context, it consumer.Item[string]) (consumer.Outcome, error) {
 				return consumer.Outcome{}, w.do(it.Value)
 			})
-			if got := failedSeqs(resp); !slices.Equal(got, tt.wantFail) {
-				t.Errorf("failures = %v, want %v", got, tt.wantFail)
+			if want := retryFrom(tt.wantFail); !reflect.DeepEqual(resp, want) {
+				t.Errorf("response %+v, want %+v", resp, want)
 			}
 			if got := w.done(); !slices.Equal(got, tt.wantDone) {
 				t.Errorf("handled %v, want %v", got, tt.wantDone)
@@ -144,18 +152,18 @@ func TestHandleStreamRuns(t *testing.T) {
 		skip        bool
 		cancelAfter int // runs
 		wantRuns    [][]string
-		wantFail    []string
+		wantFail    int
 	}{
 		{name: "runs of two", values: []string{"a", "b", "skip", "c", "d", "e"},
 			wantRuns: [][]string{{"a", "b"}, {"c", "d"}, {"e"}}},
 		{name: "a failure inside a run", values: []string{"a", "b", "c", "d"}, fail: map[string]error{"d": errTransient},
-			wantRuns: [][]string{{"a", "b"}, {"c", "d"}}, wantFail: []string{seq(4)}},
+			wantRuns: [][]string{{"a", "b"}, {"c", "d"}}, wantFail: 4},
 		{name: "a permanent failure acknowledged inside a run", values: []string{"a", "b", "c", "d"}, fail: map[string]error{"a": errPermanent}, skip: true,
 			wantRuns: [][]string{{"a", "b"}, {"b", "c"}, {"d"}}},
 		{name: "an undecodable record after a run", values: []string{"a", "b", "c", "bad", "d"},
-			wantRuns: [][]string{{"a", "b"}, {"c"}}, wantFail: []string{seq(4)}},
+			wantRuns: [][]string{{"a", "b"}, {"c"}}, wantFail: 4},
 		{name: "deadline reached between runs", values: []string{"a", "b", "c", "d", "e"}, cancelAfter: 1,
-			wantRuns: [][]string{{"a", "b"}}, wantFail: []string{seq(3)}},
+			wantRuns: [][]string{{"a", "b"}}, wantFail: 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -179,8 +187,8 @@ func TestHandleStreamRuns(t *testing.T) {
 				}
 				return len(run), nil
 			})
-			if got := failedSeqs(resp); !slices.Equal(got, tt.wantFail) {
-				t.Errorf("failures = %v, want %v", got, tt.wantFail)
+			if want := retryFrom(tt.wantFail); !reflect.DeepEqual(resp, want) {
+				t.Errorf("response %+v, want %+v", resp, want)
 			}
 			if fmt.Sprint(runs) != fmt.Sprint(tt.wantRuns) {
 				t.Errorf("runs %v, want %v", runs, tt.wantRuns)
@@ -197,12 +205,13 @@ func sqsOf(ids ...string) events.SQSEvent {
 	return ev
 }
 
-func failedIDs(r events.SQSEventResponse) []string {
-	var out []string
-	for _, f := range r.BatchItemFailures {
-		out = append(out, f.ItemIdentifier)
+// retry is the SQS response that retries the messages ids.
+func retry(ids ...string) events.SQSEventResponse {
+	var r events.SQSEventResponse
+	for _, id := range ids {
+		r.BatchItemFailures = append(r.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: id})
 	}
-	return out
+	return r
 }
 
 func TestHandleSQS(t *testing.T) {
@@ -228,18 +237,13 @@ func TestHandleSQS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			w := &worker{fail: tt.fail, cancelAfter: tt.cancelAfter}
-			if tt.cancelAfter > 0 {
-				w.cancel = cancel
-			}
+			ctx, w := newWorker(t, tt.fail, tt.cancelAfter)
 			c := consumer.Config{Name: "test work", Margin: time.Second, Concurrency: tt.concurrency, SkipPermanent: tt.skip, Log: slog.New(slog.DiscardHandler)}
 			resp := consumer.HandleSQS(ctx, c, sqsOf(tt.ids...), func(_ context.Context, m events.SQSMessage) (consumer.Outcome, error) {
 				return consumer.Outcome{}, w.do(m.Body)
 			})
-			if got := failedIDs(resp); !slices.Equal(got, tt.wantFail) {
-				t.Errorf("failures = %v, want %v", got, tt.wantFail)
+			if want := retry(tt.wantFail...); !reflect.DeepEqual(resp, want) {
+				t.Errorf("response %+v, want %+v", resp, want)
 			}
 			got := w.done()
 			slices.Sort(got)
@@ -259,14 +263,14 @@ func TestDeadlineMargin(t *testing.T) {
 	resp := consumer.HandleSQS(ctx, c, sqsOf("m1", "m2"), func(_ context.Context, m events.SQSMessage) (consumer.Outcome, error) {
 		return consumer.Outcome{}, w.do(m.Body)
 	})
-	if got := failedIDs(resp); !slices.Equal(got, []string{"m1", "m2"}) || len(w.done()) != 0 {
-		t.Errorf("SQS: failures %v after %v, want both and none handled", got, w.done())
+	if want := retry("m1", "m2"); !reflect.DeepEqual(resp, want) || len(w.done()) != 0 {
+		t.Errorf("SQS: response %+v after %v, want %+v and none handled", resp, w.done(), want)
 	}
 	sresp := consumer.HandleStream(ctx, c, streamOf("skip", "a", "b"), decode, func(_ context.Context, it consumer.Item[string]) (consumer.Outcome, error) {
 		return consumer.Outcome{}, w.do(it.Value)
 	})
-	if got := failedSeqs(sresp); !slices.Equal(got, []string{seq(2)}) || len(w.done()) != 0 {
-		t.Errorf("stream: failures %v after %v, want the first record to handle and none handled", got, w.done())
+	if want := retryFrom(2); !reflect.DeepEqual(sresp, want) || len(w.done()) != 0 {
+		t.Errorf("stream: response %+v after %v, want %+v (the first record to handle) and none handled", sresp, w.done(), want)
 	}
 }
 
