@@ -36,9 +36,12 @@ func main() {
 		platform.FailInit(logger, "load AWS config", err)
 	}
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
-	h := notify.NewHandler(notify.Deps{
+	h, err := notify.NewHandler(notify.Deps{
 		Idempotency: store.Idempotency(), Settings: store.Settings(), Orders: store,
 		Sender: notify.NewSESSender(sesv2.NewFromConfig(awsCfg)), Logger: logger,
 	}, notify.Config{MailFrom: addr.Address, MailFromName: addr.Name, DefaultLanguage: notify.French})
+	if err != nil {
+		platform.FailInit(logger, "build the handler", err)
+	}
 	lambda.Start(h.Handle)
 }

@@ -25,7 +25,7 @@ func main() {
 		platform.FailInit(logger, "load AWS config", err)
 	}
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
-	n, err := numbering.New(store, store.Carts(), logger)
+	n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(), Logger: logger})
 	if err != nil {
 		platform.FailInit(logger, "build the numberer", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/ordersmith/ordersmith/internal/dynamo"
 	"github.com/ordersmith/ordersmith/internal/outbox"
 	"github.com/ordersmith/ordersmith/internal/platform"
 )
@@ -26,7 +27,7 @@ func main() {
 	if err != nil {
 		platform.FailInit(log, "load AWS configuration", err)
 	}
-	relay, err := outbox.New(sqs.NewFromConfig(awsCfg), queues, log)
+	relay, err := outbox.New(outbox.Deps{SQS: sqs.NewFromConfig(awsCfg), Records: dynamo.Stream{}, Logger: log}, queues)
 	if err != nil {
 		platform.FailInit(log, "build the relay", err)
 	}

@@ -25,6 +25,9 @@ func main() {
 		platform.FailInit(logger, "load AWS config", err)
 	}
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
-	h := stock.NewHandler(stock.Deps{Stock: store.Stock(), Idempotency: store.Idempotency(), Orders: store, Logger: logger})
+	h, err := stock.NewHandler(stock.Deps{Stock: store.Stock(), Orders: store, Logger: logger})
+	if err != nil {
+		platform.FailInit(logger, "build the handler", err)
+	}
 	lambda.Start(h.Handle)
 }

@@ -68,10 +68,10 @@ func existingOrder(op, id string, old item) error {
 	return order.AlreadyExistsWith(op, "order", order.AlreadyExists{ID: id, Delivery: getS(old, attrDelivery)})
 }
 
-// PendingOrderID reports whether a stream image (a NewImage) is an accepted
+// pendingOrderID reports whether a stream image (a NewImage) is an accepted
 // order still waiting for its number, and its id: what the numbering
 // consumer acts on.
-func PendingOrderID(image map[string]events.DynamoDBAttributeValue) (string, bool) {
+func pendingOrderID(image map[string]events.DynamoDBAttributeValue) (string, bool) {
 	pk, ok := image[attrPK]
 	if !ok || pk.DataType() != events.DataTypeString || !strings.HasPrefix(pk.String(), "ORDER#") {
 		return "", false

@@ -163,9 +163,9 @@ func TestOutboxEvent(t *testing.T) {
 			image[k] = events.NewNumberAttribute(v.Value)
 		}
 	}
-	got, ok, err := OutboxEvent(image)
+	got, ok, err := outboxEvent(image)
 	if err != nil || !ok {
-		t.Fatalf("OutboxEvent: %v, %v", ok, err)
+		t.Fatalf("outboxEvent: %v, %v", ok, err)
 	}
 	if got.ID != e.ID || got.Type != order.OrderPaid || got.OrderID != "01ORDER" || !got.At.Equal(at) || string(got.Data) != string(e.Data) {
 		t.Fatalf("decoded %+v, want %+v", got, e)
@@ -182,7 +182,7 @@ func TestOutboxEvent(t *testing.T) {
 		{"outbox with bad data", map[string]events.DynamoDBAttributeValue{"PK": events.NewStringAttribute("OUTBOX#1"), "data": events.NewStringAttribute("{")}, true, true},
 	}
 	for _, c := range cases {
-		_, ok, err := OutboxEvent(c.image)
+		_, ok, err := outboxEvent(c.image)
 		if ok != c.ok || (err != nil) != c.err {
 			t.Errorf("%s: ok %v err %v", c.name, ok, err)
 		}

@@ -89,13 +89,6 @@ func (s *Store) put(it item, cond string, names map[string]string, values item) 
 // docs/DATA_MODEL.md for the items and their conditions.
 func (s *Store) Create(ctx context.Context, in *order.Order, opts order.CreateOptions) (*order.Order, error) {
 	const op = "dynamo.Create"
-	if in != nil && in.ID == "" && in.ExternalID != "" {
-		// The id Accept would give it: either way, one record per
-		// storefront order.
-		c := *in
-		c.ID = order.StorefrontOrderID(c.Source, c.ExternalID)
-		in = &c
-	}
 	o, err := order.PrepareNewOrder(op, in, s.now())
 	if err != nil {
 		return nil, err

@@ -47,10 +47,10 @@ func outboxItem(orderID string, e order.Event, now time.Time) (item, error) {
 	return it, nil
 }
 
-// OutboxEvent reads the event out of a DynamoDB stream image (the NewImage
+// outboxEvent reads the event out of a DynamoDB stream image (the NewImage
 // of an INSERT). It returns false for an image that is not an outbox item,
 // so that the relay can skip the table's other writes.
-func OutboxEvent(image map[string]events.DynamoDBAttributeValue) (order.Event, bool, error) {
+func outboxEvent(image map[string]events.DynamoDBAttributeValue) (order.Event, bool, error) {
 	pk, ok := image[attrPK]
 	if !ok || pk.DataType() != events.DataTypeString || !strings.HasPrefix(pk.String(), "OUTBOX#") {
 		return order.Event{}, false, nil

@@ -32,9 +32,10 @@ func (s *Store) update(ctx context.Context, op, id string, expected int64, fn or
 	if err != nil {
 		return nil, err
 	}
-	// An accepted order is numbered before anything else changes it, so
-	// that no write ever drops its pending creation.
-	if it, err = s.assignNumber(ctx, op, it); err != nil {
+	if err := order.NumberBeforeUpdate(getS(it, attrPending) != "", func() (err error) {
+		it, err = s.assignNumber(ctx, op, it)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	for attempt := 0; ; attempt++ {

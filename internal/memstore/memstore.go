@@ -109,11 +109,6 @@ func (s *Store) Create(ctx context.Context, in *order.Order, opts order.CreateOp
 	if err := ctx.Err(); err != nil {
 		return nil, order.Wrap(op, order.Transient, "cancelled", "the request was cancelled or timed out", err)
 	}
-	if in != nil && in.ID == "" && in.ExternalID != "" {
-		c := *in
-		c.ID = order.StorefrontOrderID(c.Source, c.ExternalID)
-		in = &c
-	}
 	o, err := order.PrepareNewOrder(op, in, s.now())
 	if err != nil {
 		return nil, err
@@ -307,8 +302,7 @@ func (s *Store) update(ctx context.Context, op, id string, expected int64, fn or
 	if _, err := s.getLocked(op, id); err != nil {
 		return nil, err
 	}
-	// An accepted order is numbered before anything else changes it.
-	if err := s.numberLocked(op, id); err != nil {
+	if err := order.NumberBeforeUpdate(s.accepted[id].pending != nil, func() error { return s.numberLocked(op, id) }); err != nil {
 		return nil, err
 	}
 	cur, err := s.getLocked(op, id)

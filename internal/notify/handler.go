@@ -2,15 +2,14 @@ package notify
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ordersmith/ordersmith/internal/consumer"
 	"github.com/ordersmith/ordersmith/internal/order"
 )
 
@@ -66,9 +65,10 @@ type Deps struct {
 }
 
 // NewHandler returns the handler. Every port is required.
-func NewHandler(d Deps, cfg Config) *Handler {
-	if d.Idempotency == nil || d.Settings == nil || d.Orders == nil || d.Sender == nil {
-		panic("notify.NewHandler: Idempotency, Settings, Orders and Sender are required")
+func NewHandler(d Deps, cfg Config) (*Handler, error) {
+	if err := order.RequireDeps("notify.NewHandler", order.Need("Idempotency", d.Idempotency), order.Need("Settings", d.Settings),
+		order.Need("Orders", d.Orders), order.Need("Sender", d.Sender)); err != nil {
+		return nil, err
 	}
 	if cfg.DefaultLanguage == "" {
 		cfg.DefaultLanguage = French
@@ -77,7 +77,7 @@ func NewHandler(d Deps, cfg Config) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{idem: d.Idempotency, settings: d.Settings, orders: d.Orders, sender: d.Sender, cfg: cfg, log: log}
+	return &Handler{idem: d.Idempotency, settings: d.Settings, orders: d.Orders, sender: d.Sender, cfg: cfg, log: log}, nil
 }
 
 // Outcome says what became of one event.
@@ -107,50 +107,35 @@ const DeadlineMargin = 5 * time.Second
 // event. Only the messages that failed are reported, so SQS retries them
 // alone (FunctionResponseTypes: ReportBatchItemFailures).
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	failed := make([]bool, len(ev.Records))
-	sem := make(chan struct{}, Concurrency)
-	var wg sync.WaitGroup
-	for i, m := range ev.Records {
-		sem <- struct{}{}
-		if deadline, ok := ctx.Deadline(); (ok && time.Until(deadline) < DeadlineMargin) || ctx.Err() != nil {
-			<-sem
-			h.log.Warn("notification deferred: the invocation is about to time out", "messageId", m.MessageId)
-			failed[i] = true
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			out, err := h.HandleMessage(ctx, m.Body)
-			log := h.log.With("messageId", m.MessageId)
-			if err != nil {
-				log.Error("notification failed", "kind", order.KindOf(err).String(), "error", err.Error())
-				failed[i] = true
-				return
-			}
-			log.Info("notification handled", "outcome", string(out))
-		}()
-	}
-	wg.Wait()
-	var resp events.SQSEventResponse
-	for i, f := range failed {
-		if f {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
-		}
-	}
-	return resp, nil
+	c := consumer.Config{Name: "notification", Margin: DeadlineMargin, Concurrency: Concurrency, Log: h.log}
+	return consumer.HandleSQS(ctx, c, ev, func(ctx context.Context, m events.SQSMessage) (consumer.Outcome, error) {
+		e, out, err := h.handle(ctx, m.Body)
+		o := consumer.EventOutcome(e)
+		o.Done, o.Attrs = "notification handled", []any{"outcome", string(out)}
+		return o, err
+	}), nil
 }
 
 // HandleMessage handles one message body (an order.Event as JSON).
 func (h *Handler) HandleMessage(ctx context.Context, body string) (Outcome, error) {
+	_, out, err := h.handle(ctx, body)
+	return out, err
+}
+
+// handle is HandleMessage, with the event as far as it was read.
+func (h *Handler) handle(ctx context.Context, body string) (order.Event, Outcome, error) {
 	const op = "notify.HandleMessage"
-	var e order.Event
-	if err := json.Unmarshal([]byte(body), &e); err != nil {
-		return "", order.Wrap(op, order.Invalid, "malformed_event", "the message is not an event", err)
+	e, err := consumer.DecodeEvent(op, body)
+	if err != nil {
+		return e, "", err
 	}
-	if e.ID == "" || e.Type == "" {
-		return "", order.E(op, order.Invalid, "malformed_event", "the message has no event id or type")
-	}
+	out, err := h.send(ctx, e)
+	return e, out, err
+}
+
+// send sends the e-mail of event e, once.
+func (h *Handler) send(ctx context.Context, e order.Event) (Outcome, error) {
+	const op = "notify.HandleMessage"
 	kind, ok := e.Type.Notification()
 	if !ok {
 		return NoEmail, nil
@@ -162,12 +147,9 @@ func (h *Handler) HandleMessage(ctx context.Context, body string) (Outcome, erro
 	if silent {
 		return Silent, nil
 	}
-	settings, version, err := h.settings.Get(ctx)
+	settings, _, err := order.ReadSettings(ctx, h.settings, order.DefaultSettings("", h.cfg.MailFrom))
 	if err != nil {
 		return "", fmt.Errorf("read settings for event %s: %w", e.ID, err)
-	}
-	if version == 0 {
-		settings = order.DefaultSettings("", h.cfg.MailFrom)
 	}
 	if !settings.Notify(kind) {
 		return SwitchedOff, nil

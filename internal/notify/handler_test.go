@@ -68,10 +68,39 @@ func newEnv(t *testing.T) *env {
 	c := &clock{t: time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)}
 	st := memstore.New(memstore.WithClock(c.now))
 	rec := &recorder{}
-	h := notify.NewHandler(notify.Deps{Idempotency: st.Idempotency(), Settings: st.Settings(), Orders: st, Sender: rec,
+	h := newHandler(t, notify.Deps{Idempotency: st.Idempotency(), Settings: st.Settings(), Orders: st, Sender: rec,
 		Logger: slog.New(slog.DiscardHandler)}, notify.Config{MailFrom: "boutique@example.com"})
 	svc := order.NewLifecycle(order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock(), Now: c.now})
 	return &env{store: st, svc: svc, sender: rec, handler: h, clock: c}
+}
+
+func newHandler(t *testing.T, d notify.Deps, cfg notify.Config) *notify.Handler {
+	t.Helper()
+	h, err := notify.NewHandler(d, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestNewHandlerNeedsItsPorts(t *testing.T) {
+	st := memstore.New()
+	full := notify.Deps{Idempotency: st.Idempotency(), Settings: st.Settings(), Orders: st, Sender: &recorder{}}
+	for name, drop := range map[string]func(d *notify.Deps){
+		"Idempotency": func(d *notify.Deps) { d.Idempotency = nil },
+		"Settings":    func(d *notify.Deps) { d.Settings = nil },
+		"Orders":      func(d *notify.Deps) { d.Orders = nil },
+		"Sender":      func(d *notify.Deps) { d.Sender = nil },
+	} {
+		d := full
+		drop(&d)
+		if _, err := notify.NewHandler(d, notify.Config{}); order.CodeOf(err) != "missing_dependency" || !strings.Contains(err.Error(), name) {
+			t.Errorf("without %s: %v", name, err)
+		}
+	}
+	if _, err := notify.NewHandler(full, notify.Config{}); err != nil {
+		t.Errorf("with every port: %v", err)
+	}
 }
 
 // placeOrder stores an order and returns it.

@@ -48,7 +48,7 @@ func TestSESRedeliverySendsOneEmail(t *testing.T) {
 	}
 	ev := shippedEvent(t, ctx, st, o)
 
-	h := notify.NewHandler(notify.Deps{Idempotency: st.Idempotency(), Settings: st.Settings(), Orders: st,
+	h := newHandler(t, notify.Deps{Idempotency: st.Idempotency(), Settings: st.Settings(), Orders: st,
 		Sender: notify.NewSESSender(ses), Logger: slog.New(slog.DiscardHandler)}, notify.Config{MailFrom: sender})
 	msg := body(t, ev)
 	for i := range 3 {
@@ -96,7 +96,7 @@ func TestFailingMessageEndsInDLQ(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &recorder{fail: errors.New("MessageRejected: address blacklisted")}
-	h := notify.NewHandler(notify.Deps{Idempotency: st.Idempotency(), Settings: st.Settings(), Orders: st,
+	h := newHandler(t, notify.Deps{Idempotency: st.Idempotency(), Settings: st.Settings(), Orders: st,
 		Sender: rec, Logger: slog.New(slog.DiscardHandler)}, notify.Config{MailFrom: sender})
 
 	// Generous: DynamoDB Local is shared with every suite on the machine.

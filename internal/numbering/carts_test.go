@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/ordersmith/ordersmith/internal/dynamo"
 	"github.com/ordersmith/ordersmith/internal/memstore"
 	"github.com/ordersmith/ordersmith/internal/numbering"
 	"github.com/ordersmith/ordersmith/internal/order"
@@ -42,7 +43,7 @@ func TestNumberRecoversTheCart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("accept: %v", err)
 	}
-	n, err := numbering.New(st, st.Carts(), slog.New(slog.DiscardHandler))
+	n, err := numbering.New(numbering.Deps{Orders: st, Records: dynamo.Stream{}, Carts: st.Carts(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

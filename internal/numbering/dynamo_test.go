@@ -42,7 +42,7 @@ func TestNumberAcceptedOrdersFromTheStream(t *testing.T) {
 	table := localawstest.NewTable(t, cfg)
 	db := localaws.NewClients(cfg).DynamoDB
 	st := &countingStore{Store: dynamo.New(db, table)}
-	n, err := numbering.New(st, nil, quiet)
+	n, err := numbering.New(numbering.Deps{Orders: st, Records: dynamo.Stream{}, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func readStream(t *testing.T, api *dynamodbstreams.Client, stream, id string) ev
 			}
 		}
 		for _, r := range ev.Records {
-			if got, ok := dynamo.PendingOrderID(r.Change.NewImage); ok && got == id && r.EventName == "INSERT" {
+			if got, ok := (dynamo.Stream{}).AcceptedOrderID(r); ok && got == id && r.EventName == "INSERT" {
 				return ev
 			}
 		}

@@ -2,16 +2,13 @@ package numbering
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/ordersmith/ordersmith/internal/dynamo"
+	"github.com/ordersmith/ordersmith/internal/consumer"
 	"github.com/ordersmith/ordersmith/internal/order"
-	"github.com/ordersmith/ordersmith/internal/platform"
 )
 
 // DeadlineMargin is the time left before the invocation's deadline under
@@ -26,82 +23,72 @@ type Store interface {
 	AssignNumber(ctx context.Context, id string) (*order.Order, error)
 }
 
-var _ Store = (*dynamo.Store)(nil)
+// Records reads the table's stream records: the store adapter's knowledge
+// of its own items.
+type Records interface {
+	// AcceptedOrderID says which accepted order, still waiting for its
+	// number, a record shows; ok is false for every other write.
+	AcceptedOrderID(rec events.DynamoDBEventRecord) (id string, ok bool)
+}
+
+// Deps are what a Numberer consumes.
+type Deps struct {
+	Orders  Store
+	Records Records
+	// Carts are the abandoned carts the orders may recover; nil: carts are
+	// not tracked.
+	Carts  order.CartStore
+	Logger *slog.Logger // nil is slog.Default()
+}
 
 // Numberer numbers the accepted orders of the OrdersTable stream and
 // finishes their creation: the cart an order completes is marked recovered.
 type Numberer struct {
-	store Store
-	carts order.CartStore
-	now   func() time.Time
-	log   *slog.Logger
+	orders  Store
+	records Records
+	carts   order.CartStore
+	now     func() time.Time
+	log     *slog.Logger
 }
 
-// New returns a numberer over store; carts (nil: carts are not tracked)
-// are the abandoned carts the orders may recover.
-func New(store Store, carts order.CartStore, log *slog.Logger) (*Numberer, error) {
-	if store == nil {
-		return nil, errors.New("new numberer: an order store is required")
+// New returns a numberer. Orders and Records are required.
+func New(d Deps) (*Numberer, error) {
+	if err := order.RequireDeps("numbering.New", order.Need("Orders", d.Orders), order.Need("Records", d.Records)); err != nil {
+		return nil, err
 	}
+	log := d.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Numberer{store: store, carts: carts, now: time.Now, log: log}, nil
+	return &Numberer{orders: d.Orders, records: d.Records, carts: d.Carts, now: time.Now, log: log}, nil
 }
 
-// Number numbers the accepted order id (nothing when it is numbered
-// already) and marks the cart it completes recovered (nothing when it was).
-// Both steps are idempotent, so a redelivered record, or an order numbered
-// by an update first, is finished once.
+// Number numbers the accepted order id and marks the cart it completes
+// recovered (order.NumberAccepted).
 func (n *Numberer) Number(ctx context.Context, id string) (*order.Order, error) {
-	o, err := n.store.AssignNumber(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := order.RecoverCart(ctx, n.carts, o, n.now()); err != nil {
-		return nil, fmt.Errorf("recover the cart of order %s: %w", id, err)
-	}
-	return o, nil
+	return order.NumberAccepted(ctx, n.orders, n.carts, id, n.now())
 }
 
-// Handle is the Lambda handler. It numbers the pending orders of the
-// batch's INSERTs and MODIFYs in stream order, and stops at the first
-// failure: the response names that record, so Lambda retries from it and
-// the records before it are done. Other records are skipped.
+// Handle is the Lambda handler. It numbers the accepted orders the batch's
+// records show, in stream order, and stops at the first failure: the
+// response names that record, so Lambda retries from it and the records
+// before it are done. Other records are skipped.
 func (n *Numberer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	for _, rec := range ev.Records {
-		if rec.EventName != string(events.DynamoDBOperationTypeInsert) && rec.EventName != string(events.DynamoDBOperationTypeModify) {
-			continue
-		}
-		id, ok := dynamo.PendingOrderID(rec.Change.NewImage)
-		if !ok {
-			continue
-		}
-		seq := rec.Change.SequenceNumber
-		if deadline, ok := ctx.Deadline(); (ok && time.Until(deadline) < DeadlineMargin) || ctx.Err() != nil {
-			n.log.WarnContext(ctx, "numbering deferred: the invocation is about to time out",
-				platform.LogKeyOrderID, id, "sequence_number", seq)
-			return failAt(seq), nil
-		}
-		o, err := n.Number(ctx, id)
+	// Retried from a failed record, then kept by the on-failure queue: a
+	// transient failure (contention, throttling) is expected now and then,
+	// anything else is a fault.
+	c := consumer.Config{Name: "numbering", Margin: DeadlineMargin, Log: n.log}
+	return consumer.HandleStream(ctx, c, ev, n.decode, func(ctx context.Context, it consumer.Item[string]) (consumer.Outcome, error) {
+		o, err := n.Number(ctx, it.Value)
 		if err != nil {
-			// Retried from this record, then kept by the on-failure
-			// queue: a transient failure (contention, throttling) is
-			// expected now and then, anything else is a fault.
-			level := slog.LevelError
-			if order.IsKind(err, order.Transient) {
-				level = slog.LevelWarn
-			}
-			n.log.Log(ctx, level, "order cannot be numbered", platform.LogKeyOrderID, id, "sequence_number", seq,
-				"kind", order.KindOf(err).String(), "code", order.CodeOf(err), "error", err.Error())
-			return failAt(seq), nil
+			return consumer.Outcome{}, err
 		}
-		n.log.InfoContext(ctx, "order numbered", platform.LogKeyOrderID, id, "number", o.Number)
-	}
-	return events.DynamoDBEventResponse{}, nil
+		return consumer.Outcome{Done: "order numbered", Attrs: []any{"number", o.Number}}, nil
+	}), nil
 }
 
-// failAt is the partial batch response that retries from sequence number seq.
-func failAt(seq string) events.DynamoDBEventResponse {
-	return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{{ItemIdentifier: seq}}}
+// decode is the order a record asks to number.
+func (n *Numberer) decode(rec events.DynamoDBEventRecord) (consumer.Item[string], bool, error) {
+	id, ok := n.records.AcceptedOrderID(rec)
+	return consumer.Item[string]{Value: id, OrderID: id}, ok, nil
 }

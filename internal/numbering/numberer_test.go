@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ordersmith/ordersmith/internal/dynamo"
 	"github.com/ordersmith/ordersmith/internal/numbering"
 	"github.com/ordersmith/ordersmith/internal/order"
 )
@@ -149,7 +150,7 @@ func TestHandle(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(f)
 			}
-			n, err := numbering.New(f, nil, quiet)
+			n, err := numbering.New(numbering.Deps{Orders: f, Records: dynamo.Stream{}, Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -196,7 +197,7 @@ func TestHandleNearTheDeadline(t *testing.T) {
 	for name, ctx := range map[string]context.Context{"deadline close": short, "cancelled": cancelled} {
 		t.Run(name, func(t *testing.T) {
 			f := newFakeStore()
-			n, err := numbering.New(f, nil, quiet)
+			n, err := numbering.New(numbering.Deps{Orders: f, Records: dynamo.Stream{}, Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -227,7 +228,7 @@ func TestHandleLogs(t *testing.T) {
 			var buf bytes.Buffer
 			f := newFakeStore()
 			f.fail["A"] = tt.err
-			n, err := numbering.New(f, nil, slog.New(slog.NewJSONHandler(&buf, nil)))
+			n, err := numbering.New(numbering.Deps{Orders: f, Records: dynamo.Stream{}, Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -250,8 +251,11 @@ func TestHandleLogs(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	if _, err := numbering.New(nil, nil, quiet); err == nil {
+	if _, err := numbering.New(numbering.Deps{Logger: quiet}); order.CodeOf(err) != "missing_dependency" {
 		t.Error("a numberer without a store was built")
+	}
+	if _, err := numbering.New(numbering.Deps{Orders: newFakeStore(), Logger: quiet}); order.CodeOf(err) != "missing_dependency" {
+		t.Error("a numberer without a stream reader was built")
 	}
 }
 
@@ -268,7 +272,7 @@ func TestEventSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFakeStore()
-	n, err := numbering.New(f, nil, quiet)
+	n, err := numbering.New(numbering.Deps{Orders: f, Records: dynamo.Stream{}, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,14 +14,9 @@ func (s *Intake) shopSettings(ctx context.Context) (Settings, error) {
 		return c.s, nil
 	}
 	s.mu.Unlock()
-	set, version, err := s.deps.Settings.Get(ctx)
+	set, _, err := ReadSettings(ctx, s.deps.Settings, DefaultSettings("", ""))
 	if err != nil {
 		return Settings{}, fmt.Errorf("read shop settings: %w", err)
-	}
-	if version == 0 {
-		next := set.Numbering.Next
-		set = DefaultSettings("", "")
-		set.Numbering.Next = next
 	}
 	s.mu.Lock()
 	s.settings = &cachedSettings{s: set, at: now}

@@ -278,7 +278,7 @@ type SettingsStore interface {
 	// Get returns the settings and their version, with Numbering.Next read
 	// from the order-number counter (the number the next order gets).
 	// Version 0 means none were ever saved: the Settings are then zero but
-	// for Numbering.Next, and the caller starts from DefaultSettings.
+	// for Numbering.Next, and EffectiveSettings says what the shop runs on.
 	Get(ctx context.Context) (Settings, int64, error)
 	// Put saves s if the stored version is still expectedVersion (0 when
 	// none were saved) and returns the new version; otherwise it is a

@@ -1,6 +1,7 @@
 package order
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -108,6 +109,30 @@ func DefaultSettings(shopName, mailFrom string) Settings {
 		ShopName: shopName, MailFrom: mailFrom, CompanyCurrency: EUR,
 		Numbering: Numbering{Next: 1}, ZeroTotalPayment: Paid, LowStockDefault: 5,
 	}
+}
+
+// EffectiveSettings are the settings the shop runs on, from what a
+// SettingsStore's Get returned: saved, at version, when some were saved;
+// before any were (version 0), fallback (DefaultSettings with what the
+// deployment knows, such as its sender) with the counter's next number,
+// which saved carries either way.
+func EffectiveSettings(saved Settings, version int64, fallback Settings) Settings {
+	if version > 0 {
+		return saved
+	}
+	s := fallback
+	s.Numbering.Next = max(saved.Numbering.Next, 1)
+	return s
+}
+
+// ReadSettings reads the settings the shop runs on (EffectiveSettings of
+// what r holds) and their version, 0 when none were saved.
+func ReadSettings(ctx context.Context, r SettingsReader, fallback Settings) (Settings, int64, error) {
+	saved, version, err := r.Get(ctx)
+	if err != nil {
+		return Settings{}, 0, err
+	}
+	return EffectiveSettings(saved, version, fallback), version, nil
 }
 
 // Notify reports whether the customer e-mail of kind k is on.

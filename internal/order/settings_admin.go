@@ -28,14 +28,9 @@ func NewSettingsAdmin(settings SettingsStore, rates RateStore, defaults Settings
 // ever saved: the defaults are returned), with Numbering.Next read from the
 // order-number counter.
 func (a *SettingsAdmin) Settings(ctx context.Context) (Settings, int64, error) {
-	s, version, err := a.settings.Get(ctx)
+	s, version, err := ReadSettings(ctx, a.settings, a.defaults)
 	if err != nil {
 		return Settings{}, 0, fmt.Errorf("read settings: %w", err)
-	}
-	if version == 0 {
-		next := s.Numbering.Next
-		s = a.defaults
-		s.Numbering.Next = max(next, 1)
 	}
 	return s, version, nil
 }

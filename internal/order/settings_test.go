@@ -1,12 +1,14 @@
 package order_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/ordersmith/ordersmith/internal/memstore"
 	"github.com/ordersmith/ordersmith/internal/order"
 )
 
@@ -174,5 +176,34 @@ func TestSettingsJSONRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(back, s) {
 		t.Fatalf("round trip gave %+v, want %+v", back, s)
+	}
+}
+
+func TestEffectiveSettings(t *testing.T) {
+	fallback := order.DefaultSettings("Ma Boutique", "boutique@example.fr")
+	saved := order.DefaultSettings("Café des Arts", "cafe@example.fr")
+	saved.Numbering = order.Numbering{Prefix: "CA", Next: 42}
+	tests := []struct {
+		name    string
+		saved   order.Settings
+		version int64
+		want    order.Settings
+	}{
+		{"saved settings are what the shop runs on", saved, 3, saved},
+		{"none saved: the fallback, at the counter's next number", order.Settings{Numbering: order.Numbering{Next: 7}}, 0,
+			func() order.Settings { s := fallback; s.Numbering.Next = 7; return s }()},
+		{"none saved and no counter: numbers from 1", order.Settings{}, 0, fallback},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := order.EffectiveSettings(tt.saved, tt.version, fallback); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("EffectiveSettings = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+	st := memstore.New()
+	got, version, err := order.ReadSettings(context.Background(), st.Settings(), fallback)
+	if err != nil || version != 0 || !reflect.DeepEqual(got, fallback) {
+		t.Errorf("ReadSettings of a new shop = %+v, %d, %v; want the fallback", got, version, err)
 	}
 }

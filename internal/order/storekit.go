@@ -75,9 +75,12 @@ func ValidID(op, what, id string) error {
 }
 
 // PrepareNewOrder is the first step of OrderStore.Create: it returns a copy
-// of in with a ULID for an empty ID, now for a zero CreatedAt, CreatedAt for
-// a zero UpdatedAt, times in UTC and Version 1, after checking it (both
-// statuses set, Validate). Seq and Number are the store's to assign.
+// of in with, for an empty ID, the storefront id of an order with an
+// external id (StorefrontOrderID: the id Accept would give it, so that
+// either way a storefront order has one record) or else a ULID; now for a
+// zero CreatedAt, CreatedAt for a zero UpdatedAt, times in UTC and Version
+// 1, after checking it (both statuses set, Validate). Seq and Number are the
+// store's to assign.
 func PrepareNewOrder(op string, in *Order, now time.Time) (*Order, error) {
 	if in == nil {
 		return nil, E(op, Invalid, "missing_order", "no order to create")
@@ -89,7 +92,11 @@ func PrepareNewOrder(op string, in *Order, now time.Time) (*Order, error) {
 	if err != nil {
 		return nil, Wrap(op, Invalid, "invalid_order", "the order cannot be encoded", err)
 	}
-	if o.ID == "" {
+	switch {
+	case o.ID != "":
+	case o.ExternalID != "":
+		o.ID = StorefrontOrderID(o.Source, o.ExternalID)
+	default:
 		o.ID = ulid.Make().String()
 	}
 	if err := ValidID(op, "order id", o.ID); err != nil {

@@ -8,7 +8,9 @@
 // reports it published. A record that fails is reported as the batch's
 // first failure (ReportBatchItemFailures), so Lambda retries from it; after
 // MaximumRetryAttempts the stream mapping sends the range to its on-failure
-// queue, and the outbox items, kept for a week, allow a replay.
+// queue, and the outbox items, kept for a week, allow a replay. The store
+// adapter reads the records (Records); the batch loop is
+// internal/consumer's.
 //
 // Delivery is at least once: a retried batch may publish an event twice,
 // and consumers deduplicate on the event id (the message attribute eventId,

@@ -3,18 +3,18 @@ package outbox
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/ordersmith/ordersmith/internal/dynamo"
+	"github.com/ordersmith/ordersmith/internal/consumer"
 	"github.com/ordersmith/ordersmith/internal/order"
 )
 
@@ -39,6 +39,11 @@ const (
 	maxBatchBytes   = 250 * 1024
 )
 
+// DeadlineMargin is the time left before the invocation's deadline under
+// which no new send is started: the records left are reported instead,
+// since a timed-out invocation would retry the whole batch.
+const DeadlineMargin = 3 * time.Second
+
 // SQSAPI is the part of the SQS client the relay uses.
 type SQSAPI interface {
 	SendMessageBatch(ctx context.Context, in *sqs.SendMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error)
@@ -46,22 +51,45 @@ type SQSAPI interface {
 
 var _ SQSAPI = (*sqs.Client)(nil)
 
-// Relay publishes outbox events to queues.
-type Relay struct {
-	sqs    SQSAPI
-	queues []string
-	log    *slog.Logger
+// Records reads the table's stream records: the store adapter's knowledge
+// of its own items.
+type Records interface {
+	// OutboxEvent is the event an outbox INSERT carries; ok is false for
+	// every other write, and an error is an outbox item that cannot be
+	// read.
+	OutboxEvent(rec events.DynamoDBEventRecord) (e order.Event, ok bool, err error)
 }
 
-// New returns a relay to the given queues (at least one).
-func New(api SQSAPI, queueURLs []string, log *slog.Logger) (*Relay, error) {
-	if api == nil || len(queueURLs) == 0 {
-		return nil, errors.New("new outbox relay: an SQS client and at least one queue URL are required")
+// Deps are what a Relay consumes.
+type Deps struct {
+	SQS     SQSAPI
+	Records Records
+	Logger  *slog.Logger // nil is slog.Default()
+}
+
+// Relay publishes outbox events to queues.
+type Relay struct {
+	sqs     SQSAPI
+	records Records
+	queues  []string
+	log     *slog.Logger
+}
+
+// New returns a relay to the given queues (at least one). SQS and Records
+// are required.
+func New(d Deps, queueURLs []string) (*Relay, error) {
+	const op = "outbox.New"
+	if err := order.RequireDeps(op, order.Need("SQS", d.SQS), order.Need("Records", d.Records)); err != nil {
+		return nil, err
 	}
+	if len(queueURLs) == 0 {
+		return nil, order.E(op, order.Invalid, "no_queue", "the relay needs at least one queue URL")
+	}
+	log := d.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Relay{sqs: api, queues: queueURLs, log: log}, nil
+	return &Relay{sqs: d.SQS, records: d.Records, queues: queueURLs, log: log}, nil
 }
 
 // ParseQueueURLs splits EVENT_QUEUE_URLS: comma-separated, blanks and
@@ -78,12 +106,10 @@ func ParseQueueURLs(s string) []string {
 	return out
 }
 
-// message is one event to publish, with the stream record it came from.
+// message is one event to publish.
 type message struct {
-	record int    // index in the batch
-	seq    string // the record's sequence number, what a partial failure names
-	event  order.Event
-	body   string
+	event order.Event
+	body  string
 }
 
 // Handle is the Lambda handler. It publishes the events of the batch's
@@ -93,66 +119,59 @@ type message struct {
 // other writes, which the mapping's filter should have kept away) are
 // skipped.
 func (r *Relay) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	var msgs []message
-	for i, rec := range ev.Records {
-		if rec.EventName != string(events.DynamoDBOperationTypeInsert) {
-			continue
-		}
-		e, ok, err := dynamo.OutboxEvent(rec.Change.NewImage)
-		if !ok {
-			continue
-		}
-		if err == nil {
-			var b []byte
-			if b, err = json.Marshal(e); err == nil && len(b) > maxBatchBytes {
-				err = fmt.Errorf("event %s is %d bytes, over the SQS message limit", e.ID, len(b))
-			}
-			if err == nil {
-				msgs = append(msgs, message{record: i, seq: rec.Change.SequenceNumber, event: e, body: string(b)})
-				continue
-			}
-		}
-		// An item that cannot be published now cannot be skipped either:
-		// stop here, publish what came before, and let the retries and then
-		// the on-failure queue take it.
-		r.log.ErrorContext(ctx, "outbox record cannot be published", "sequence_number", rec.Change.SequenceNumber, "error", err.Error())
-		resp := r.publish(ctx, msgs)
-		if len(resp.BatchItemFailures) > 0 {
-			return resp, nil
-		}
-		return failAt(rec.Change.SequenceNumber), nil
-	}
-	return r.publish(ctx, msgs), nil
+	// An item that cannot be published cannot be skipped either: what came
+	// before it goes, then the retries and the on-failure queue take it.
+	c := consumer.Config{Name: "outbox publication", Margin: DeadlineMargin, Log: r.log}
+	return consumer.HandleStreamRuns(ctx, c, ev, r.decode, r.publish), nil
 }
 
-// publish sends msgs in order and reports the first that failed.
-func (r *Relay) publish(ctx context.Context, msgs []message) events.DynamoDBEventResponse {
-	for start := 0; start < len(msgs); {
-		end, size := start, 0
-		for end < len(msgs) && end-start < maxBatchEntries && (end == start || size+len(msgs[end].body) <= maxBatchBytes) {
-			size += len(msgs[end].body)
-			end++
-		}
-		chunk := msgs[start:end]
-		first := -1 // position in chunk of the first failed message
-		for _, q := range r.queues {
-			if i := r.send(ctx, q, chunk); i >= 0 && (first < 0 || i < first) {
-				first = i
-			}
-		}
-		if first >= 0 {
-			return failAt(chunk[first].seq)
-		}
-		start = end
+// decode is the message a record asks to publish.
+func (r *Relay) decode(rec events.DynamoDBEventRecord) (consumer.Item[message], bool, error) {
+	e, ok, err := r.records.OutboxEvent(rec)
+	if !ok || err != nil {
+		return consumer.Item[message]{}, ok, err
 	}
-	return events.DynamoDBEventResponse{}
+	it := consumer.Item[message]{EventID: e.ID, OrderID: e.OrderID}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return it, true, fmt.Errorf("encode event %s: %w", e.ID, err)
+	}
+	if len(b) > maxBatchBytes {
+		return it, true, fmt.Errorf("event %s is %d bytes, over the SQS message limit", e.ID, len(b))
+	}
+	it.Value = message{event: e, body: string(b)}
+	return it, true, nil
+}
+
+// publish sends the first of items, as many as one request takes, to every
+// queue, and returns how many went; with an error, items[done] is the first
+// that did not go to every queue.
+func (r *Relay) publish(ctx context.Context, items []consumer.Item[message]) (done int, err error) {
+	end, size := 0, 0
+	for end < len(items) && end < maxBatchEntries && (end == 0 || size+len(items[end].Value.body) <= maxBatchBytes) {
+		size += len(items[end].Value.body)
+		end++
+	}
+	chunk := items[:end]
+	first := -1 // position in chunk of the first failed message
+	for _, q := range r.queues {
+		if i := r.send(ctx, q, chunk); i >= 0 && (first < 0 || i < first) {
+			first = i
+		}
+	}
+	if first >= 0 {
+		return first, order.E("outbox.publish", order.Transient, "publish_failed",
+			fmt.Sprintf("event %s did not reach every queue", chunk[first].Value.event.ID))
+	}
+	return end, nil
 }
 
 // send publishes one chunk to one queue and returns the position of the
 // first message that did not go, or -1.
-func (r *Relay) send(ctx context.Context, queue string, chunk []message) int {
+func (r *Relay) send(ctx context.Context, queue string, chunk []consumer.Item[message]) int {
 	entries := make([]types.SendMessageBatchRequestEntry, len(chunk))
-	for i, m := range chunk {
+	for i, it := range chunk {
+		m := it.Value
 		attrs := map[string]types.MessageAttributeValue{
 			AttrEventType: stringAttr(string(m.event.Type)),
 			AttrEventID:   stringAttr(m.event.ID),
@@ -176,7 +195,7 @@ func (r *Relay) send(ctx context.Context, queue string, chunk []message) int {
 		if err != nil || i < 0 || i >= len(chunk) {
 			i = 0 // an id we did not send: assume the worst
 		}
-		r.log.ErrorContext(ctx, "publish outbox event", "queue", queue, "event_id", chunk[i].event.ID,
+		r.log.ErrorContext(ctx, "publish outbox event", "queue", queue, consumer.LogKeyEventID, chunk[i].Value.event.ID,
 			"code", aws.ToString(f.Code), "message", aws.ToString(f.Message))
 		if first < 0 || i < first {
 			first = i
@@ -187,9 +206,4 @@ func (r *Relay) send(ctx context.Context, queue string, chunk []message) int {
 
 func stringAttr(v string) types.MessageAttributeValue {
 	return types.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(v)}
-}
-
-// failAt is the partial batch response that retries from sequence number seq.
-func failAt(seq string) events.DynamoDBEventResponse {
-	return events.DynamoDBEventResponse{BatchItemFailures: []events.DynamoDBBatchItemFailure{{ItemIdentifier: seq}}}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/ordersmith/ordersmith/internal/dynamo"
 	"github.com/ordersmith/ordersmith/internal/localaws/localawstest"
 	"github.com/ordersmith/ordersmith/internal/order"
 	"github.com/ordersmith/ordersmith/internal/outbox"
@@ -175,7 +176,7 @@ func TestRelay(t *testing.T) {
 			if tt.fail != nil {
 				tt.fail(f)
 			}
-			r, err := outbox.New(f, []string{qa, qb}, quiet)
+			r, err := outbox.New(outbox.Deps{SQS: f, Records: dynamo.Stream{}, Logger: quiet}, []string{qa, qb})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -214,8 +215,14 @@ func TestParseQueueURLs(t *testing.T) {
 			t.Errorf("ParseQueueURLs(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
-	if _, err := outbox.New(newFakeSQS(), nil, quiet); err == nil {
+	if _, err := outbox.New(outbox.Deps{SQS: newFakeSQS(), Records: dynamo.Stream{}, Logger: quiet}, nil); err == nil {
 		t.Error("a relay to no queue was built")
+	}
+	if _, err := outbox.New(outbox.Deps{SQS: newFakeSQS(), Logger: quiet}, []string{"q"}); order.CodeOf(err) != "missing_dependency" {
+		t.Errorf("a relay without a stream reader: %v", err)
+	}
+	if _, err := outbox.New(outbox.Deps{Records: dynamo.Stream{}, Logger: quiet}, []string{"q"}); order.CodeOf(err) != "missing_dependency" {
+		t.Errorf("a relay without an SQS client: %v", err)
 	}
 }
 
@@ -227,7 +234,7 @@ func TestRelayToSQS(t *testing.T) {
 	qa, _ := localawstest.NewQueue(t, cfg, 0)
 	qb, _ := localawstest.NewQueue(t, cfg, 0)
 	client := sqs.NewFromConfig(cfg)
-	r, err := outbox.New(client, []string{qa, qb}, quiet)
+	r, err := outbox.New(outbox.Deps{SQS: client, Records: dynamo.Stream{}, Logger: quiet}, []string{qa, qb})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +300,7 @@ func TestRelaySampleEvent(t *testing.T) {
 		t.Fatalf("decode the sample: %v", err)
 	}
 	f := newFakeSQS()
-	r, err := outbox.New(f, []string{"q1", "q2"}, quiet)
+	r, err := outbox.New(outbox.Deps{SQS: f, Records: dynamo.Stream{}, Logger: quiet}, []string{"q1", "q2"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,10 @@
 //
 // A decrement that would take an item below zero (and the item does not
 // allow backorders) is refused by the store's condition. The refusal is
-// recorded as a completed idempotency record in the scope "stock-refused"
-// (what was asked, what was on hand), logged, and acknowledged: it is not
-// retried forever, since only new stock can make it succeed.
+// logged (what was asked, what was on hand) and acknowledged: it is not
+// retried forever, since only new stock can make it succeed, and the
+// order's holding of the SKU says it took nothing.
+//
+// The batch loop (deadline, partial batch response, log lines) is
+// internal/consumer's.
 package stock

@@ -21,7 +21,6 @@ import (
 type stores struct {
 	orders  order.OrderStore
 	stock   order.StockStore
-	idem    order.IdempotencyStore
 	svc     *order.Lifecycle
 	handler *stock.Handler
 	outbox  func() []order.Event
@@ -31,9 +30,28 @@ func memStores(t *testing.T) stores {
 	t.Helper()
 	st := memstore.New()
 	return stores{
-		orders: st, stock: st.Stock(), idem: st.Idempotency(), outbox: st.Outbox,
+		orders: st, stock: st.Stock(), outbox: st.Outbox,
 		svc:     order.NewLifecycle(order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock()}),
-		handler: stock.NewHandler(stock.Deps{Stock: st.Stock(), Idempotency: st.Idempotency(), Orders: st, Logger: slog.New(slog.DiscardHandler)}),
+		handler: newHandler(t, st.Stock(), st),
+	}
+}
+
+func newHandler(t *testing.T, st order.StockStore, orders stock.OrderReader) *stock.Handler {
+	t.Helper()
+	h, err := stock.NewHandler(stock.Deps{Stock: st, Orders: orders, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestNewHandlerNeedsItsPorts(t *testing.T) {
+	st := memstore.New()
+	if _, err := stock.NewHandler(stock.Deps{Orders: st}); order.CodeOf(err) != "missing_dependency" {
+		t.Errorf("without a stock store: %v", err)
+	}
+	if _, err := stock.NewHandler(stock.Deps{Stock: st.Stock()}); order.CodeOf(err) != "missing_dependency" {
+		t.Errorf("without an order reader: %v", err)
 	}
 }
 
@@ -190,7 +208,7 @@ func TestCancelWithoutRestockAndReturns(t *testing.T) {
 	}
 }
 
-func TestRefusedDecrementIsRecordedNotRetried(t *testing.T) {
+func TestRefusedDecrementIsAcknowledgedNotRetried(t *testing.T) {
 	ctx := context.Background()
 	s := memStores(t)
 	s.put(t, order.StockItem{SKU: "RARE", OnHand: 1}, order.StockItem{SKU: "MUG-1", OnHand: 5},
@@ -210,15 +228,7 @@ func TestRefusedDecrementIsRecordedNotRetried(t *testing.T) {
 	if s.onHand(t, "RARE") != 1 || s.onHand(t, "MUG-1") != 4 || s.onHand(t, "PRE") != -2 {
 		t.Fatalf("stock RARE %d MUG-1 %d PRE %d", s.onHand(t, "RARE"), s.onHand(t, "MUG-1"), s.onHand(t, "PRE"))
 	}
-	rec, err := s.idem.Begin(ctx, stock.RefusalScope, stock.Token(e.ID, "RARE"), "", time.Minute)
-	if err != nil || rec == nil || rec.Status != order.IdempotencyCompleted {
-		t.Fatalf("refusal record = %+v, %v", rec, err)
-	}
-	var r stock.Refusal
-	if err := json.Unmarshal(rec.Response, &r); err != nil || r.OrderID != o.ID || r.Requested != 3 || r.OnHand != 1 {
-		t.Fatalf("refusal = %+v %v", r, err)
-	}
-	// Redelivered: nothing moves twice, the refusal is not recorded twice.
+	// Redelivered: nothing moves twice.
 	results, err = s.handler.HandleMessage(ctx, encode(t, e))
 	if err != nil || results["MUG-1"] != stock.Duplicate || results["PRE"] != stock.Duplicate || s.onHand(t, "MUG-1") != 4 {
 		t.Fatalf("redelivery: %v %v MUG-1 %d", results, err, s.onHand(t, "MUG-1"))

@@ -2,14 +2,12 @@ package storetest
 
 import (
 	"context"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 
-	"github.com/ordersmith/ordersmith/internal/numbering"
 	"github.com/ordersmith/ordersmith/internal/order"
 )
 
@@ -175,9 +173,5 @@ func (s NumberAtOnce) Accept(ctx context.Context, o *order.Order, p order.Pendin
 	if err != nil {
 		return nil, err
 	}
-	n, err := numbering.New(s.OrderStore, s.Carts, slog.New(slog.DiscardHandler))
-	if err != nil {
-		return nil, err
-	}
-	return n.Number(ctx, accepted.ID)
+	return order.NumberAccepted(ctx, s.OrderStore, s.Carts, accepted.ID, time.Now())
 }

@@ -1,0 +1,24 @@
+// Package consumer is the loop every queue and stream consumer runs, so
+// that each consumer only says what one record means and what to do with it.
+//
+// The loop stops starting records when less than Config.Margin is left
+// before the invocation's deadline and reports the rest as failures: a
+// record not started comes back, whereas a timed-out invocation would fail
+// the whole batch, the records already done included. It answers with a
+// partial batch response (FunctionResponseTypes: ReportBatchItemFailures),
+// and logs one line per record, naming the record, its event and its order
+// when they are known.
+//
+// SQS messages are independent: each failure is reported on its own and
+// the other messages are handled (HandleSQS). Stream records are ordered:
+// the first failure stops the batch, and the response names its sequence
+// number, so Lambda retries from it and everything after it (HandleStream,
+// HandleStreamRuns).
+//
+// An error of kind order.Transient (contention, throttling, a claim held
+// elsewhere) is expected now and then and is retried; any other is
+// permanent. Both are reported for a retry unless Config.SkipPermanent says
+// that the consumer acknowledges permanent errors once logged; retried
+// records that keep failing go to the source's dead-letter queue or
+// on-failure destination.
+package consumer
