@@ -27,7 +27,10 @@ func main() {
 		platform.FailInit(logger, "load AWS config", err)
 	}
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
-	svc := order.NewLifecycle(order.LifecycleDeps{Orders: store, Settings: store.Settings(), Stock: store.Stock(), Now: platform.SystemClock})
+	svc, err := order.NewLifecycle(order.LifecycleDeps{Orders: store, Settings: store.Settings(), Stock: store.Stock(), Now: platform.SystemClock})
+	if err != nil {
+		platform.FailInit(logger, "build the lifecycle", err)
+	}
 	api, err := adminapi.New(svc)
 	if err != nil {
 		platform.FailInit(logger, "build the admin API", err)

@@ -17,6 +17,7 @@ import (
 	"github.com/ordersmith/ordersmith/internal/apihttp"
 	"github.com/ordersmith/ordersmith/internal/memstore"
 	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/storetest"
 )
 
 var clock = time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)
@@ -35,7 +36,7 @@ func newFixture(t *testing.T) fixture {
 
 func newRouter(t testing.TB, orders order.OrderStore, settings order.SettingsReader, stock order.StockStore) *apihttp.Router {
 	t.Helper()
-	svc := order.NewLifecycle(order.LifecycleDeps{Orders: orders, Settings: settings, Stock: stock})
+	svc := storetest.NewLifecycle(t, order.LifecycleDeps{Orders: orders, Settings: settings, Stock: stock})
 	api, err := adminapi.New(svc)
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/ordersmith/ordersmith/internal/memstore"
 	"github.com/ordersmith/ordersmith/internal/notify"
 	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/storetest"
 )
 
 // recorder is a Sender that keeps what it was asked to send, and fails
@@ -70,7 +71,7 @@ func newEnv(t *testing.T) *env {
 	rec := &recorder{}
 	h := newHandler(t, notify.Deps{Idempotency: st.Idempotency(), Settings: st.Settings(), Orders: st, Sender: rec,
 		Logger: slog.New(slog.DiscardHandler)}, notify.Config{MailFrom: "boutique@example.com"})
-	svc := order.NewLifecycle(order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock(), Now: c.now})
+	svc := storetest.NewLifecycle(t, order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock(), Now: c.now})
 	return &env{store: st, svc: svc, sender: rec, handler: h, clock: c}
 }
 

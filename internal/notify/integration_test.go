@@ -22,6 +22,7 @@ import (
 	"github.com/ordersmith/ordersmith/internal/notify"
 	"github.com/ordersmith/ordersmith/internal/order"
 	"github.com/ordersmith/ordersmith/internal/platform"
+	"github.com/ordersmith/ordersmith/internal/storetest"
 )
 
 const sender = "boutique@example.com"
@@ -42,7 +43,7 @@ func TestSESRedeliverySendsOneEmail(t *testing.T) {
 	to := localawstest.Recipient(t)
 
 	o := placeIn(t, st, to, "en-US")
-	svc := order.NewLifecycle(order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock()})
+	svc := storetest.NewLifecycle(t, order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock()})
 	if _, err := svc.MarkShipped(ctx, cmd(o.ID), "DHL", "JD014600003"); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestFailingMessageEndsInDLQ(t *testing.T) {
 	q := sqs.NewFromConfig(cfg)
 	st := dynamo.New(dynamodb.NewFromConfig(cfg, platform.DynamoDBOptions), table)
 	o := placeIn(t, st, localawstest.Recipient(t), "fr")
-	svc := order.NewLifecycle(order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock()})
+	svc := storetest.NewLifecycle(t, order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock()})
 	if _, err := svc.MarkShipped(ctx, cmd(o.ID), "", ""); err != nil {
 		t.Fatal(err)
 	}

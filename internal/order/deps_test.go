@@ -33,3 +33,9 @@ func TestRequireDeps(t *testing.T) {
 		})
 	}
 }
+
+func TestNewLifecycleRefusesMissingPorts(t *testing.T) {
+	if _, err := NewLifecycle(LifecycleDeps{}); CodeOf(err) != "missing_dependency" || !strings.Contains(err.Error(), "Orders, Settings, Stock required") {
+		t.Fatalf("NewLifecycle without ports: %v, want missing_dependency naming all three", err)
+	}
+}

@@ -39,16 +39,16 @@ type LifecycleDeps struct {
 }
 
 // NewLifecycle returns the service over deps. Orders, Settings and Stock are
-// required: a missing one is a wiring bug and panics at init.
-func NewLifecycle(deps LifecycleDeps) *Lifecycle {
-	if deps.Orders == nil || deps.Settings == nil || deps.Stock == nil {
-		panic("order.NewLifecycle: Orders, Settings and Stock are required")
+// required (RequireDeps).
+func NewLifecycle(deps LifecycleDeps) (*Lifecycle, error) {
+	if err := RequireDeps("order.NewLifecycle", Need("Orders", deps.Orders), Need("Settings", deps.Settings), Need("Stock", deps.Stock)); err != nil {
+		return nil, err
 	}
 	now := deps.Now
 	if now == nil {
 		now = func() time.Time { return time.Now().UTC() }
 	}
-	return &Lifecycle{orders: deps.Orders, settings: deps.Settings, stock: deps.Stock, now: now}
+	return &Lifecycle{orders: deps.Orders, settings: deps.Settings, stock: deps.Stock, now: now}, nil
 }
 
 // Command says who asks for a change of which order, through what, and on
@@ -427,12 +427,9 @@ func (l *Lifecycle) PutStock(ctx context.Context, c StockCount) (StockItem, erro
 	if c.LowThreshold != nil {
 		si.LowThreshold = *c.LowThreshold
 	} else {
-		s, version, err := l.settings.Get(ctx)
+		s, _, err := ReadSettings(ctx, l.settings, DefaultSettings("", ""))
 		if err != nil {
 			return StockItem{}, fmt.Errorf("read settings for stock of %s: %w", c.SKU, err)
-		}
-		if version == 0 {
-			s = DefaultSettings("", "")
 		}
 		si.LowThreshold = s.LowStockDefault
 	}

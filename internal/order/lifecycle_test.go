@@ -13,6 +13,7 @@ import (
 
 	"github.com/ordersmith/ordersmith/internal/memstore"
 	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/storetest"
 )
 
 // lcNow is the lifecycle tests' clock.
@@ -28,7 +29,7 @@ type lcFixture struct {
 func newLifecycle(t *testing.T) lcFixture {
 	t.Helper()
 	st := memstore.New(memstore.WithClock(func() time.Time { return lcNow }))
-	svc := order.NewLifecycle(order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock(), Now: func() time.Time { return lcNow }})
+	svc := storetest.NewLifecycle(t, order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock(), Now: func() time.Time { return lcNow }})
 	return lcFixture{store: st, svc: svc}
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/ordersmith/ordersmith/internal/memstore"
 	"github.com/ordersmith/ordersmith/internal/order"
 	"github.com/ordersmith/ordersmith/internal/stock"
+	"github.com/ordersmith/ordersmith/internal/storetest"
 )
 
 // stores is what a test needs: the order store, the lifecycle that writes
@@ -31,7 +32,7 @@ func memStores(t *testing.T) stores {
 	st := memstore.New()
 	return stores{
 		orders: st, stock: st.Stock(), outbox: st.Outbox,
-		svc:     order.NewLifecycle(order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock()}),
+		svc:     storetest.NewLifecycle(t, order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock()}),
 		handler: newHandler(t, st.Stock(), st),
 	}
 }

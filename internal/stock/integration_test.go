@@ -12,6 +12,7 @@ import (
 	"github.com/ordersmith/ordersmith/internal/order"
 	"github.com/ordersmith/ordersmith/internal/platform"
 	"github.com/ordersmith/ordersmith/internal/stock"
+	"github.com/ordersmith/ordersmith/internal/storetest"
 )
 
 // TestConcurrentDeliveriesDynamoDB pays five orders of 2 units each against
@@ -27,7 +28,7 @@ func TestConcurrentDeliveriesDynamoDB(t *testing.T) {
 	st := dynamo.New(dynamodb.NewFromConfig(cfg, platform.DynamoDBOptions), table)
 	s := stores{
 		orders: st, stock: st.Stock(),
-		svc:     order.NewLifecycle(order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock()}),
+		svc:     storetest.NewLifecycle(t, order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock()}),
 		handler: newHandler(t, st.Stock(), st),
 	}
 	s.put(t, order.StockItem{SKU: "MUG-1", OnHand: 7, LowThreshold: 2})

@@ -175,3 +175,14 @@ func (s NumberAtOnce) Accept(ctx context.Context, o *order.Order, p order.Pendin
 	}
 	return order.NumberAccepted(ctx, s.OrderStore, s.Carts, accepted.ID, time.Now())
 }
+
+// NewLifecycle returns the lifecycle service over deps, failing the test
+// when a dependency is missing.
+func NewLifecycle(t testing.TB, deps order.LifecycleDeps) *order.Lifecycle {
+	t.Helper()
+	svc, err := order.NewLifecycle(deps)
+	if err != nil {
+		t.Fatalf("new lifecycle: %v", err)
+	}
+	return svc
+}
