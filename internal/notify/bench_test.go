@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
@@ -53,22 +52,11 @@ func BenchmarkNotifyShipped(b *testing.B) {
 	h := notify.NewHandler(notify.Deps{Idempotency: st.Idempotency(), Settings: st.Settings(), Orders: st, Sender: ses,
 		Logger: slog.New(slog.DiscardHandler)}, notify.Config{MailFrom: sender})
 	sample := costbench.SQSSample(b, "../../events/notifier/sqs-order-shipped.json")
-	durations := make([]time.Duration, 0, b.N)
 	meter.Reset()
-	n := 0
-	for b.Loop() {
-		ev := costbench.Renumbered(b, sample, n)
-		start := time.Now()
-		resp, err := h.Handle(ctx, ev)
-		durations = append(durations, time.Since(start))
-		if err != nil || len(resp.BatchItemFailures) != 0 {
-			b.Fatalf("event %d: %v %+v", n, err, resp)
-		}
-		n += len(ev.Records)
-	}
+	n, handlerMs := costbench.HandleSamples(b, h.Handle, sample)
 	if got := ses.sent.Load(); got != int64(n) {
 		b.Fatalf("%d e-mails for %d shipped events, want one each", got, n)
 	}
-	costbench.Report(b, costbench.Usage{Events: n, HandlerMs: dynamo.MedianMillis(durations),
+	costbench.Report(b, costbench.Usage{Events: n, HandlerMs: handlerMs,
 		WriteUnits: meter.WriteUnits(), ReadUnits: meter.ReadUnits(), Emails: float64(ses.sent.Load())})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -35,24 +34,13 @@ func BenchmarkStockPaid(b *testing.B) {
 	}
 	h := stock.NewHandler(stock.Deps{Stock: st.Stock(), Idempotency: st.Idempotency(), Orders: st, Logger: slog.New(slog.DiscardHandler)})
 	sample := costbench.SQSSample(b, "../../events/stock/sqs-order-paid.json")
-	durations := make([]time.Duration, 0, b.N)
 	meter.Reset()
-	n := 0
-	for b.Loop() {
-		ev := costbench.Renumbered(b, sample, n)
-		start := time.Now()
-		resp, err := h.Handle(ctx, ev)
-		durations = append(durations, time.Since(start))
-		if err != nil || len(resp.BatchItemFailures) != 0 {
-			b.Fatalf("event %d: %v %+v", n, err, resp)
-		}
-		n += len(ev.Records)
-	}
+	n, handlerMs := costbench.HandleSamples(b, h.Handle, sample)
 	b.StopTimer()
 	// Every event took its lines: 2 mugs each (the sample's quantities).
 	if si, err := st.Stock().Get(ctx, "MUG-MONTMARTRE"); err != nil || si.OnHand != 1_000_000-2*int64(n) {
 		b.Fatalf("after %d events: %+v, %v; want %d on hand", n, si, err, 1_000_000-2*n)
 	}
-	costbench.Report(b, costbench.Usage{Events: n, HandlerMs: dynamo.MedianMillis(durations),
+	costbench.Report(b, costbench.Usage{Events: n, HandlerMs: handlerMs,
 		WriteUnits: meter.WriteUnits(), ReadUnits: meter.ReadUnits()})
 }

@@ -4,12 +4,16 @@
 package costbench
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/ordersmith/ordersmith/internal/dynamo"
 )
 
 // The metrics a consumer's benchmark reports per event it handles
@@ -86,4 +90,28 @@ func Renumbered(tb testing.TB, ev events.SQSEvent, n int) events.SQSEvent {
 		out.Records[i] = m
 	}
 	return out
+}
+
+// SQSHandler is an SQS-triggered function's handler.
+type SQSHandler func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error)
+
+// HandleSamples runs the benchmark's loop: each iteration hands h the
+// sample renumbered (new events of a new order) and fails on any failed
+// message. It returns the events handled and the median duration per
+// batch (one invocation) in milliseconds.
+func HandleSamples(b *testing.B, h SQSHandler, sample events.SQSEvent) (handled int, medianMs float64) {
+	b.Helper()
+	ctx := context.Background()
+	durations := make([]time.Duration, 0, b.N)
+	for b.Loop() {
+		ev := Renumbered(b, sample, handled)
+		start := time.Now()
+		resp, err := h(ctx, ev)
+		durations = append(durations, time.Since(start))
+		if err != nil || len(resp.BatchItemFailures) != 0 {
+			b.Fatalf("events from %d: %v %+v", handled, err, resp)
+		}
+		handled += len(ev.Records)
+	}
+	return handled, dynamo.MedianMillis(durations)
 }
