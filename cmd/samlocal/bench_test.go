@@ -126,7 +126,7 @@ func buildBenchFunctions(b *testing.B) ([]benchFunction, error) {
 
 // coldStart starts a new instance, invokes it once with {} and returns the
 // init duration (process start to the first /next).
-func coldStart(b *testing.B, fn lambdart.Function) time.Duration {
+func coldStart(b testing.TB, fn lambdart.Function) time.Duration {
 	p, err := lambdart.NewPool(fn, lambdart.Options{Logs: io.Discard})
 	if err != nil {
 		b.Fatal(err)
@@ -148,29 +148,56 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
+// MaxColdStartRatio is how much heavier than hello-world a function's cold
+// start may be, in init duration and in bootstrap size.
+const MaxColdStartRatio = 2.0
+
+// minColdStarts is the fewest cold starts a ratio is the median of, however
+// short the benchmark time.
+const minColdStarts = 11
+
 // BenchmarkColdStart reports, for the hello-world Lambda and for every
 // function of template.yaml built in the same run with the same flags, the
 // bootstrap size and the median init duration through the local runtime,
-// and both as ratios to hello-world's.
+// and both as ratios to hello-world's (init-x-hello, size-x-hello). It fails
+// when a ratio exceeds MaxColdStartRatio.
+//
+// Each of a function's cold starts is paired with one of hello-world's,
+// started right after it: the machine's load changes during a run, and the
+// ratio of the two medians compares starts made under the same load. Only
+// the function's starts are timed (ns/op).
 func BenchmarkColdStart(b *testing.B) {
 	fns := loadBenchFunctions(b)
-	helloSize := float64(fns[0].Size)
-	var samples []time.Duration
-	for range 15 {
-		samples = append(samples, coldStart(b, fns[0].Fn))
-	}
-	helloInit := median(samples)
+	hello := fns[0]
 	for _, f := range fns {
 		b.Run(f.ID, func(b *testing.B) {
-			inits := make([]time.Duration, 0, b.N)
-			for b.Loop() {
+			var inits, hellos []time.Duration
+			pair := func() {
 				inits = append(inits, coldStart(b, f.Fn))
+				b.StopTimer()
+				hellos = append(hellos, coldStart(b, hello.Fn))
+				b.StartTimer()
 			}
-			init := median(inits)
+			for b.Loop() {
+				pair()
+			}
+			for len(inits) < minColdStarts {
+				pair()
+			}
+			init, helloInit := median(inits), median(hellos)
+			initRatio := float64(init) / float64(helloInit)
+			sizeRatio := float64(f.Size) / float64(hello.Size)
 			b.ReportMetric(ms(init), "init-ms")
 			b.ReportMetric(float64(f.Size)/(1<<20), "MiB")
-			b.ReportMetric(float64(f.Size)/helloSize, "size-x-hello")
-			b.ReportMetric(float64(init)/float64(helloInit), "init-x-hello")
+			b.ReportMetric(sizeRatio, "size-x-hello")
+			b.ReportMetric(initRatio, "init-x-hello")
+			if initRatio > MaxColdStartRatio {
+				b.Errorf("%s: init %.2f ms is %.2f times hello-world's %.2f ms (at most %.1f)", f.ID, ms(init), initRatio, ms(helloInit), MaxColdStartRatio)
+			}
+			if sizeRatio > MaxColdStartRatio {
+				b.Errorf("%s: bootstrap %.2f MiB is %.2f times hello-world's %.2f MiB (at most %.1f)", f.ID,
+					float64(f.Size)/(1<<20), sizeRatio, float64(hello.Size)/(1<<20), MaxColdStartRatio)
+			}
 		})
 	}
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/ordersmith/ordersmith/internal/apihttp"
 	"github.com/ordersmith/ordersmith/internal/dynamo"
@@ -55,7 +54,7 @@ func main() {
 	if err != nil {
 		platform.FailInit(log, "build the intake", err)
 	}
-	secrets := ssmsecrets.New(ssm.NewFromConfig(awsCfg), cfg.SecretsPrefix, ssmsecrets.WithMaxAge(secretsMaxAge))
+	secrets := ssmsecrets.New(ssmsecrets.NewClient(awsCfg), cfg.SecretsPrefix, ssmsecrets.WithMaxAge(secretsMaxAge))
 	token := func(ctx context.Context) (string, error) { return secrets.Parameter(ctx, ecwidTokenParamKey) }
 	deps := webhook.Deps{
 		Secrets: secrets,

@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/ordersmith/ordersmith/internal/dynamo"
 	"github.com/ordersmith/ordersmith/internal/notify"
@@ -38,7 +37,7 @@ func main() {
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
 	h, err := notify.NewHandler(notify.Deps{
 		Idempotency: store.Idempotency(), Settings: store.Settings(), Orders: store,
-		Sender: notify.NewSESSender(sesv2.NewFromConfig(awsCfg)), Logger: logger,
+		Sender: notify.NewSESSender(notify.NewSESClient(awsCfg)), Logger: logger,
 	}, notify.Config{MailFrom: addr.Address, MailFromName: addr.Name, DefaultLanguage: notify.French})
 	if err != nil {
 		platform.FailInit(logger, "build the handler", err)

@@ -91,8 +91,8 @@ func (c *RequestCounter) Reset() {
 // that a benchmark can report capacity units per order without the store
 // knowing. Register it like RequestCounter.
 type CapacityMeter struct {
-	mu    sync.Mutex
-	units float64
+	mu            sync.Mutex
+	units, writes float64
 }
 
 // Register adds the meter to a client's middleware stack.
@@ -102,7 +102,7 @@ func (m *CapacityMeter) Register(stack *middleware.Stack) error {
 			askCapacity(in.Parameters)
 			out, md, err := next.HandleInitialize(ctx, in)
 			if err == nil {
-				m.add(consumed(out.Result))
+				m.add(consumed(out.Result), writes(out.Result))
 			}
 			return out, md, err
 		}), middleware.After)
@@ -115,17 +115,46 @@ func (m *CapacityMeter) Units() float64 {
 	return m.units
 }
 
+// WriteUnits returns the part of Units consumed by writes (PutItem,
+// UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems): on-demand
+// tables bill them as write request units, the rest as read request units.
+func (m *CapacityMeter) WriteUnits() float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.writes
+}
+
+// ReadUnits returns the part of Units consumed by reads.
+func (m *CapacityMeter) ReadUnits() float64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.units - m.writes
+}
+
 // Reset sets the total back to zero.
 func (m *CapacityMeter) Reset() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.units = 0
+	m.units, m.writes = 0, 0
 }
 
-func (m *CapacityMeter) add(u float64) {
+func (m *CapacityMeter) add(u float64, write bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.units += u
+	if write {
+		m.writes += u
+	}
+}
+
+// writes reports whether an output is a write's.
+func writes(result any) bool {
+	switch result.(type) {
+	case *dynamodb.PutItemOutput, *dynamodb.UpdateItemOutput, *dynamodb.DeleteItemOutput,
+		*dynamodb.BatchWriteItemOutput, *dynamodb.TransactWriteItemsOutput:
+		return true
+	}
+	return false
 }
 
 // askCapacity sets ReturnConsumedCapacity on the inputs that take it.

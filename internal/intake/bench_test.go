@@ -72,6 +72,7 @@ func BenchmarkWebhookIntake(b *testing.B) {
 	b.StopTimer()
 	newRequests := float64(e.counter.Total()) / float64(b.N)
 	units := e.meter.Units() / float64(b.N)
+	writeUnits, readUnits := e.meter.WriteUnits()/float64(b.N), e.meter.ReadUnits()/float64(b.N)
 
 	e.counter.Reset()
 	for i := range b.N {
@@ -100,6 +101,7 @@ func BenchmarkWebhookIntake(b *testing.B) {
 	}
 	numberRequests := float64(e.counter.Total()) / float64(b.N)
 	numberUnits := e.meter.Units() / float64(b.N)
+	numberWrites, numberReads := e.meter.WriteUnits()/float64(b.N), e.meter.ReadUnits()/float64(b.N)
 
 	// A bare PutItem of the first order's record, on the same table.
 	first, err := st.GetByExternal(context.Background(), "shopify", "9000000")
@@ -130,12 +132,17 @@ func BenchmarkWebhookIntake(b *testing.B) {
 	b.ReportMetric(float64(maxRequests), "max-requests/order")
 	b.ReportMetric(dupRequests, "requests/duplicate")
 	b.ReportMetric(units, "CU/order")
+	// The cost model's inputs (cmd/costreport): request units by kind.
+	b.ReportMetric(writeUnits, "WRU/order")
+	b.ReportMetric(readUnits, "RRU/order")
 	b.ReportMetric(handlerP50, "p50-ms")
 	b.ReportMetric(putP50, "put-p50-ms")
 	b.ReportMetric(handlerP50/putP50, "p50/put-p50")
 	b.ReportMetric(dynamo.MedianMillis(numberings), "numbering-p50-ms")
 	b.ReportMetric(numberRequests, "requests/numbering")
 	b.ReportMetric(numberUnits, "CU/numbering")
+	b.ReportMetric(numberWrites, "WRU/numbering")
+	b.ReportMetric(numberReads, "RRU/numbering")
 	if newRequests > budgetNewOrder {
 		b.Errorf("%.2f DynamoDB requests per new order, over the budget of %d", newRequests, budgetNewOrder)
 	}

@@ -75,7 +75,7 @@ func newEnv(t *testing.T) *env {
 	return &env{store: st, svc: svc, sender: rec, handler: h, clock: c}
 }
 
-func newHandler(t *testing.T, d notify.Deps, cfg notify.Config) *notify.Handler {
+func newHandler(t testing.TB, d notify.Deps, cfg notify.Config) *notify.Handler {
 	t.Helper()
 	h, err := notify.NewHandler(d, cfg)
 	if err != nil {

@@ -50,7 +50,7 @@ func TestSESRedeliverySendsOneEmail(t *testing.T) {
 	ev := shippedEvent(t, ctx, st, o)
 
 	h := newHandler(t, notify.Deps{Idempotency: st.Idempotency(), Settings: st.Settings(), Orders: st,
-		Sender: notify.NewSESSender(ses), Logger: slog.New(slog.DiscardHandler)}, notify.Config{MailFrom: sender})
+		Sender: notify.NewSESSender(notify.NewSESClient(cfg)), Logger: slog.New(slog.DiscardHandler)}, notify.Config{MailFrom: sender})
 	msg := body(t, ev)
 	for i := range 3 {
 		resp, err := h.Handle(ctx, batch(msg))

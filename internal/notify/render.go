@@ -1,25 +1,11 @@
 package notify
 
 import (
-	"bytes"
-	"embed"
 	"fmt"
-	htmltemplate "html/template"
 	"strings"
-	texttemplate "text/template"
 	"unicode/utf8"
 
 	"github.com/ordersmith/ordersmith/internal/order"
-)
-
-//go:embed templates/email.html.tmpl templates/email.txt.tmpl
-var templateFS embed.FS
-
-// The layouts are parsed once; html/template escapes every value (a
-// customer's name or a product's is data, never markup).
-var (
-	htmlLayout = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/email.html.tmpl"))
-	textLayout = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/email.txt.tmpl"))
 )
 
 // Message is what one e-mail is about: its kind, its language and the
@@ -74,13 +60,31 @@ type totalRow struct {
 
 // Render renders m as HTML and plain text in m.Lang.
 func Render(m Message) (Rendered, error) {
+	v, err := newView(m)
+	if err != nil {
+		return Rendered{}, err
+	}
+	// The HTML layout escapes every value (a customer's name or a
+	// product's is data, never markup); see layout.go.
+	var html, text strings.Builder
+	writeHTML(&html, v)
+	writeText(&text, v)
+	subject := v.Subject
+	if m.ShopName != "" {
+		subject = m.ShopName + " - " + subject
+	}
+	return Rendered{Subject: subject, HTML: html.String(), Text: text.String()}, nil
+}
+
+// newView is what the layouts show of m in m.Lang.
+func newView(m Message) (view, error) {
 	c, ok := catalogues[m.Lang]
 	if !ok {
-		return Rendered{}, fmt.Errorf("render %s: unknown language %q", m.Kind, m.Lang)
+		return view{}, fmt.Errorf("render %s: unknown language %q", m.Kind, m.Lang)
 	}
 	kt, ok := c.Kinds[m.Kind]
 	if !ok {
-		return Rendered{}, fmt.Errorf("render: no %s text for %s", m.Lang, m.Kind)
+		return view{}, fmt.Errorf("render: no %s text for %s", m.Lang, m.Kind)
 	}
 	money := func(x order.Money) string { return formatMoney(x, m.Lang) }
 	v := view{
@@ -133,18 +137,7 @@ func Render(m Message) (Rendered, error) {
 		v.Totals = append(v.Totals, totalRow{Label: c.Labels.Total, Amount: money(t.Grand), Strong: true},
 			totalRow{Label: c.Labels.VAT, Amount: money(t.VAT)})
 	}
-	var html, text bytes.Buffer
-	if err := htmlLayout.Execute(&html, v); err != nil {
-		return Rendered{}, fmt.Errorf("render %s HTML: %w", m.Kind, err)
-	}
-	if err := textLayout.Execute(&text, v); err != nil {
-		return Rendered{}, fmt.Errorf("render %s text: %w", m.Kind, err)
-	}
-	subject := v.Subject
-	if m.ShopName != "" {
-		subject = m.ShopName + " - " + subject
-	}
-	return Rendered{Subject: subject, HTML: html.String(), Text: text.String()}, nil
+	return v, nil
 }
 
 func withNumber(format, number string) string {

@@ -75,7 +75,7 @@ func TestAWSConfigLocalOptions(t *testing.T) {
 				t.Errorf("region = %q, want eu-west-3", cfg.Region)
 			}
 			// Registered on the config, and idempotent when passed again.
-			for _, opts := range [][]func(*s3.Options){nil, {S3Options}} {
+			for _, opts := range [][]func(*s3.Options){nil, {S3Options[s3.Options]}} {
 				got := s3.NewFromConfig(cfg, opts...).Options().UsePathStyle
 				if got != tt.wantPathS3 {
 					t.Errorf("s3 UsePathStyle (explicit=%v) = %v, want %v", opts != nil, got, tt.wantPathS3)

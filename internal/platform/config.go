@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/mail"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -32,8 +31,20 @@ type Config struct {
 	FunctionName  string // the Lambda function's name; empty outside Lambda
 }
 
-// stagePattern keeps the stage usable inside resource names.
-var stagePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+// validStage keeps the stage usable inside resource names: a lower-case
+// letter, then up to 31 lower-case letters, digits or dashes. A loop rather
+// than a regexp, which every function would compile at each cold start.
+func validStage(s string) bool {
+	if len(s) == 0 || len(s) > 32 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, c := range []byte(s[1:]) {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // ReadConfig reads the shared settings from env. Problems are recorded in env
 // and reported by env.Err, together with those of the function's own settings.
@@ -44,7 +55,7 @@ func ReadConfig(env *Env) Config {
 		SecretsPrefix: env.Required(EnvSecretsPrefix),
 		FunctionName:  env.Optional(EnvFunctionName, ""),
 	}
-	if cfg.Stage != "" && !stagePattern.MatchString(cfg.Stage) {
+	if cfg.Stage != "" && !validStage(cfg.Stage) {
 		env.invalid(EnvStage, cfg.Stage, "want lower-case letters, digits and dashes")
 	}
 	if cfg.SecretsPrefix != "" && !strings.HasPrefix(cfg.SecretsPrefix, "/") {

@@ -37,7 +37,7 @@ func memStores(t *testing.T) stores {
 	}
 }
 
-func newHandler(t *testing.T, st order.StockStore, orders stock.OrderReader) *stock.Handler {
+func newHandler(t testing.TB, st order.StockStore, orders stock.OrderReader) *stock.Handler {
 	t.Helper()
 	h, err := stock.NewHandler(stock.Deps{Stock: st, Orders: orders, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

@@ -19,19 +19,36 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
+	"github.com/ordersmith/ordersmith/internal/platform"
 	"github.com/ordersmith/ordersmith/internal/webhook"
 )
 
-// API is the part of the SSM client the store uses.
+// API sends SSM's JSON requests (platform.JSONClient). The store calls two
+// operations, GetParameter and GetParametersByPath, through the light client
+// rather than the SDK's: the SSM client builds its schemas at package
+// initialisation, which was a third of the intake's cold start.
 type API interface {
-	ssm.GetParametersByPathAPIClient
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, opts ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+	Do(ctx context.Context, req platform.JSONRequest, out any) error
 }
 
-var _ API = (*ssm.Client)(nil)
+var _ API = (*platform.JSONClient)(nil)
+
+// Service is SSM for platform.NewJSONClient.
+var Service = platform.JSONService{SDKID: "SSM", SigningName: "ssm", HostPrefix: "ssm"}
+
+// NewClient returns the SSM client New takes, built from cfg.
+func NewClient(cfg aws.Config) *platform.JSONClient { return platform.NewJSONClient(cfg, Service) }
+
+// ssmRequest is one SSM operation (awsJson1_1).
+func ssmRequest(operation string, body any) platform.JSONRequest {
+	return platform.JSONRequest{Path: "/", Target: "AmazonSSM." + operation, ContentType: "application/x-amz-json-1.1", Body: body}
+}
+
+// parameter is the part of SSM's Parameter the store reads.
+type parameter struct {
+	Value string `json:"Value"`
+}
 
 // DefaultMaxAge is how long a warm instance reuses what it read.
 const DefaultMaxAge = time.Minute
@@ -98,17 +115,28 @@ func (s *Store) Active(ctx context.Context, source string) ([][]byte, error) {
 		return v, nil
 	}
 	var values [][]byte
-	p := ssm.NewGetParametersByPathPaginator(s.api, &ssm.GetParametersByPathInput{
-		Path: aws.String(path), WithDecryption: aws.Bool(true), Recursive: aws.Bool(false),
-	})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
-		if err != nil {
+	type page struct {
+		Parameters []parameter `json:"Parameters"`
+		NextToken  string      `json:"NextToken"`
+	}
+	in := struct {
+		Path           string `json:"Path"`
+		WithDecryption bool   `json:"WithDecryption"`
+		Recursive      bool   `json:"Recursive"`
+		NextToken      string `json:"NextToken,omitempty"`
+	}{Path: path, WithDecryption: true}
+	for {
+		var out page
+		if err := s.api.Do(ctx, ssmRequest("GetParametersByPath", in), &out); err != nil {
 			return nil, fmt.Errorf("read webhook secrets under %s: %w", path, err)
 		}
 		for _, prm := range out.Parameters {
-			values = append(values, []byte(aws.ToString(prm.Value)))
+			values = append(values, []byte(prm.Value))
 		}
+		if out.NextToken == "" || out.NextToken == in.NextToken {
+			break
+		}
+		in.NextToken = out.NextToken
 	}
 	s.store(path, values)
 	return copyValues(values), nil
@@ -128,16 +156,21 @@ func (s *Store) Parameter(ctx context.Context, name string) (string, error) {
 		}
 		return string(v[0]), nil
 	}
-	out, err := s.api.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(path), WithDecryption: aws.Bool(true)})
-	var nf *types.ParameterNotFound
-	if errors.As(err, &nf) {
+	var out struct {
+		Parameter parameter `json:"Parameter"`
+	}
+	err := s.api.Do(ctx, ssmRequest("GetParameter", struct {
+		Name           string `json:"Name"`
+		WithDecryption bool   `json:"WithDecryption"`
+	}{path, true}), &out)
+	if platform.IsAPIError(err, "ParameterNotFound") {
 		s.store(path, nil)
 		return "", fmt.Errorf("read %s: %w", path, ErrNotFound)
 	}
 	if err != nil {
 		return "", fmt.Errorf("read %s: %w", path, err)
 	}
-	v := aws.ToString(out.Parameter.Value)
+	v := out.Parameter.Value
 	s.store(path, [][]byte{[]byte(v)})
 	return v, nil
 }

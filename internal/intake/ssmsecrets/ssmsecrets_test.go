@@ -45,6 +45,11 @@ func newPrefix(t *testing.T) (*ssm.Client, string) {
 	return api, prefix
 }
 
+// reader is the client the store reads with, as the intake builds it.
+func reader(t *testing.T) ssmsecrets.API {
+	return ssmsecrets.NewClient(localawstest.Config(t))
+}
+
 func sorted(values [][]byte) []string {
 	out := make([]string, 0, len(values))
 	for _, v := range values {
@@ -73,7 +78,7 @@ func TestActiveSecretsAndRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := &clock{now: time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC)}
-	s := ssmsecrets.New(api, prefix, ssmsecrets.WithMaxAge(time.Minute), ssmsecrets.WithClock(c.Now))
+	s := ssmsecrets.New(reader(t), prefix, ssmsecrets.WithMaxAge(time.Minute), ssmsecrets.WithClock(c.Now))
 
 	steps := []struct {
 		name    string
@@ -123,7 +128,7 @@ func TestActivePagesThroughManySecrets(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := ssmsecrets.New(api, prefix).Active(ctx, "generic")
+	got, err := ssmsecrets.New(reader(t), prefix).Active(ctx, "generic")
 	if err != nil || !slices.Equal(sorted(got), want) {
 		t.Errorf("Active = %v, %v; want all 13", sorted(got), err)
 	}
@@ -133,7 +138,7 @@ func TestParameter(t *testing.T) {
 	ctx := context.Background()
 	api, prefix := newPrefix(t)
 	c := &clock{now: time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC)}
-	s := ssmsecrets.New(api, prefix, ssmsecrets.WithClock(c.Now))
+	s := ssmsecrets.New(reader(t), prefix, ssmsecrets.WithClock(c.Now))
 	if _, err := s.Parameter(ctx, "ecwid/api-token"); !errors.Is(err, ssmsecrets.ErrNotFound) {
 		t.Fatalf("missing parameter: %v, want ErrNotFound", err)
 	}
@@ -158,7 +163,7 @@ func TestSeedLocalSecrets(t *testing.T) {
 	if err := localaws.SeedWebhookSecrets(ctx, api, prefix, secrets); err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	s := ssmsecrets.New(api, prefix, ssmsecrets.WithMaxAge(0))
+	s := ssmsecrets.New(reader(t), prefix, ssmsecrets.WithMaxAge(0))
 	for source, want := range secrets {
 		got, err := s.Active(ctx, source)
 		w := slices.Clone(want)
