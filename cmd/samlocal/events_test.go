@@ -288,7 +288,9 @@ func TestEventSamples(t *testing.T) {
 // restampGeneric signs a generic-webhook sample again at the current time
 // with the local secret. The generic format refuses signatures older than
 // five minutes, so a sample stamped when it was generated would only ever
-// show that refusal. Other samples are returned unchanged.
+// show that refusal. An Ecwid sample gets a fresh eventCreated, signed the
+// same way: the intake refuses events older than webhook.MaxEcwidEventAge.
+// Other samples are returned unchanged.
 func restampGeneric(payload []byte, secrets map[string][]string) ([]byte, error) {
 	var ev map[string]any
 	if err := json.Unmarshal(payload, &ev); err != nil {
@@ -297,13 +299,29 @@ func restampGeneric(payload []byte, secrets map[string][]string) ([]byte, error)
 	params, _ := ev["pathParameters"].(map[string]any)
 	headers, _ := ev["headers"].(map[string]any)
 	body, _ := ev["body"].(string)
-	if params["source"] != string(order.SourceGeneric) || headers == nil || ev["isBase64Encoded"] == true {
+	src, _ := params["source"].(string)
+	if (src != string(order.SourceGeneric) && src != string(order.SourceEcwid)) || headers == nil || ev["isBase64Encoded"] == true {
 		return payload, nil
 	}
-	if len(secrets["generic"]) == 0 {
-		return nil, fmt.Errorf("no local generic webhook secret in %s", localaws.LocalWebhookSecretsFile)
+	if len(secrets[src]) == 0 {
+		return nil, fmt.Errorf("no local %s webhook secret in %s", src, localaws.LocalWebhookSecretsFile)
 	}
-	signed, err := webhook.SignatureHeaders(order.SourceGeneric, []byte(secrets["generic"][0]), []byte(body), time.Now())
+	if src == string(order.SourceEcwid) {
+		dec := json.NewDecoder(strings.NewReader(body))
+		dec.UseNumber() // ids stay as written
+		var event map[string]any
+		if err := dec.Decode(&event); err != nil {
+			return nil, err
+		}
+		event["eventCreated"] = time.Now().Unix()
+		b, err := json.Marshal(event)
+		if err != nil {
+			return nil, err
+		}
+		body = string(b)
+		ev["body"] = body
+	}
+	signed, err := webhook.SignatureHeaders(order.Source(src), []byte(secrets[src][0]), []byte(body), time.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ import (
 // Environment of the function, besides platform's shared variables.
 const (
 	envEcwidBaseURL    = "ECWID_API_BASE_URL"   // the Ecwid REST API root, without the store id
+	envEcwidStoreID    = "ECWID_STORE_ID"       // the Ecwid store whose events are accepted
 	envEcwidCurrency   = "ECWID_STORE_CURRENCY" // the Ecwid store's currency
 	envSecretsMaxAge   = "SECRETS_MAX_AGE"      // how long read secrets are reused, e.g. "1m"
 	envSettingsMaxAge  = "SETTINGS_MAX_AGE"     // how long shop settings and rates are reused
@@ -36,6 +37,7 @@ func main() {
 	env := platform.NewEnv(os.LookupEnv)
 	cfg := platform.ReadConfig(env)
 	ecwidBase := env.Optional(envEcwidBaseURL, webhook.DefaultEcwidBaseURL)
+	ecwidStoreID := env.Optional(envEcwidStoreID, "") // empty: every Ecwid event is refused
 	ecwidCurrency := env.Optional(envEcwidCurrency, order.EUR.Code())
 	secretsMaxAge := env.Duration(envSecretsMaxAge, ssmsecrets.DefaultMaxAge)
 	settingsMaxAge := env.Duration(envSettingsMaxAge, order.DefaultIntakeCacheMaxAge)
@@ -57,9 +59,10 @@ func main() {
 	secrets := ssmsecrets.New(ssmsecrets.NewClient(awsCfg), cfg.SecretsPrefix, ssmsecrets.WithMaxAge(secretsMaxAge))
 	token := func(ctx context.Context) (string, error) { return secrets.Parameter(ctx, ecwidTokenParamKey) }
 	deps := webhook.Deps{
-		Secrets: secrets,
-		Ecwid:   intake.NewEcwid(token, ecwidBase, ecwidCurrency, nil),
-		Now:     time.Now,
+		Secrets:      secrets,
+		Ecwid:        intake.NewEcwid(token, ecwidBase, ecwidCurrency, nil),
+		EcwidStoreID: ecwidStoreID,
+		Now:          time.Now,
 	}
 	h, err := intake.New(svc, deps)
 	if err != nil {

@@ -69,7 +69,9 @@ func (h *Handler) Webhook(ctx context.Context, req *apihttp.Request) (*apihttp.R
 		return nil, err
 	}
 	source := req.PathParam("source")
-	d, err := webhook.Parse(ctx, source, req.Event.Headers, body, h.deps)
+	// Verify, not Parse: an Ecwid order is fetched by the intake, once it
+	// has claimed the signed event id (see order.Inbound.Fetch).
+	d, err := webhook.Verify(ctx, source, req.Event.Headers, body, h.deps)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +103,15 @@ func inboundOf(d *webhook.Delivery, fp string) order.Inbound {
 		Source: d.Source, Topic: d.Topic, DeliveryID: d.DeliveryID, Fingerprint: fp,
 		Order: d.Order, Reported: d.Reported, Cancelled: d.Cancelled, Creation: d.Creation,
 		CartExternalID: d.CartExternalID, Cart: d.Cart, CheckoutCompleted: d.CheckoutCompleted,
+	}
+	if d.Fetch != nil {
+		in.Fetch = func(ctx context.Context) (order.Inbound, error) {
+			full, err := d.Fetch(ctx)
+			if err != nil {
+				return order.Inbound{}, err
+			}
+			return inboundOf(full, fp), nil
+		}
 	}
 	switch d.Kind {
 	case webhook.KindOrder:

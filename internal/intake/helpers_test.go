@@ -30,6 +30,9 @@ const repoRoot = "../.."
 // is only valid around that time.
 var samplesSignedAt = time.Date(2025, 3, 14, 10, 2, 5, 0, time.UTC)
 
+// ecwidStoreID is the Ecwid store of the samples, configured as ours.
+const ecwidStoreID = "7301234"
+
 // ecwidToken is the token the Ecwid stand-in of the tests accepts.
 const ecwidToken = "ecwid_test_token"
 
@@ -96,9 +99,10 @@ func webhookDeps(t testing.TB) webhook.Deps {
 	t.Helper()
 	token := func(context.Context) (string, error) { return ecwidToken, nil }
 	return webhook.Deps{
-		Secrets: localSecrets(t),
-		Ecwid:   intake.NewEcwid(token, ecwidAPI(t), "EUR", nil),
-		Now:     func() time.Time { return samplesSignedAt },
+		Secrets:      localSecrets(t),
+		Ecwid:        intake.NewEcwid(token, ecwidAPI(t), "EUR", nil),
+		EcwidStoreID: ecwidStoreID,
+		Now:          func() time.Time { return samplesSignedAt },
 	}
 }
 

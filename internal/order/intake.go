@@ -81,6 +81,13 @@ type Inbound struct {
 	// CheckoutCompleted is true for a checkout that already became an
 	// order: an untracked one is not worth tracking.
 	CheckoutCompleted bool
+	// Fetch, when set, reads the delivery's content from the storefront
+	// (Ecwid's events only name an order) and returns the complete Inbound,
+	// without Fetch. Order, Cart and what goes with them are then empty
+	// until it is called; the intake calls it only once it has claimed
+	// DeliveryID, so that a retry or a replayed signature costs no call to
+	// the storefront (see receiveFetched).
+	Fetch func(ctx context.Context) (Inbound, error)
 }
 
 // Outcome says what the intake did with a delivery or request.
@@ -226,6 +233,9 @@ func (s *Intake) Receive(ctx context.Context, in Inbound) (IntakeResult, error) 
 	const op = "order.Intake.Receive"
 	if _, err := ParseSource(string(in.Source)); err != nil || in.Source == SourceManual {
 		return IntakeResult{}, E(op, Invalid, "unknown_source", fmt.Sprintf("no storefront intake for source %q", in.Source))
+	}
+	if in.Fetch != nil {
+		return s.receiveFetched(ctx, in)
 	}
 	switch in.Kind {
 	case InboundPing:

@@ -75,6 +75,7 @@ func copyInput(in *Order) *Order {
 	o.Lines = slices.Clone(in.Lines)
 	o.Discounts = slices.Clone(in.Discounts)
 	o.ShippingLines = slices.Clone(in.ShippingLines)
+	o.Charges = slices.Clone(in.Charges)
 	o.Tracking = slices.Clone(in.Tracking)
 	return &o
 }
@@ -349,6 +350,7 @@ type storefrontContent struct {
 	Lines            []LineItem
 	Discounts        []Discount
 	ShippingLines    []ShippingLine
+	Charges          []Charge
 	PricesIncludeTax bool
 	Currency         Currency
 	PaymentMethod    string
@@ -358,7 +360,7 @@ type storefrontContent struct {
 }
 
 func contentOf(o *Order) storefrontContent {
-	return storefrontContent{o.Customer, o.Billing, o.Shipping, o.Lines, o.Discounts, o.ShippingLines,
+	return storefrontContent{o.Customer, o.Billing, o.Shipping, o.Lines, o.Discounts, o.ShippingLines, o.Charges,
 		o.PricesIncludeTax, o.Currency, o.PaymentMethod, o.ShippingMethod, o.UTM, o.Note}
 }
 
@@ -377,7 +379,7 @@ func contentChanged(cur, in *Order) bool {
 func copyContent(cur, in *Order) {
 	c := contentOf(in)
 	cur.Customer, cur.Billing, cur.Shipping = c.Customer, c.Billing, c.Shipping
-	cur.Lines, cur.Discounts, cur.ShippingLines = c.Lines, c.Discounts, c.ShippingLines
+	cur.Lines, cur.Discounts, cur.ShippingLines, cur.Charges = c.Lines, c.Discounts, c.ShippingLines, c.Charges
 	cur.PricesIncludeTax, cur.Currency = c.PricesIncludeTax, c.Currency
 	cur.PaymentMethod, cur.ShippingMethod, cur.UTM, cur.Note = c.PaymentMethod, c.ShippingMethod, c.UTM, c.Note
 	cur.Totals = in.Totals

@@ -109,29 +109,32 @@ type Conversion struct {
 // Order is a customer order from any source. Its statuses change only
 // through its methods, which enforce the transition tables.
 type Order struct {
-	ID               string         `json:"id"`
-	Number           string         `json:"number"` // display number: prefix + seq + suffix
-	Seq              int64          `json:"seq"`
-	Source           Source         `json:"source"`
-	ExternalID       string         `json:"externalId,omitempty"`
-	Customer         Customer       `json:"customer"`
-	Billing          Address        `json:"billingAddress"`
-	Shipping         Address        `json:"shippingAddress"`
-	Lines            []LineItem     `json:"lines"`
-	Discounts        []Discount     `json:"discounts,omitempty"`
-	ShippingLines    []ShippingLine `json:"shippingLines,omitempty"`
-	PricesIncludeTax bool           `json:"pricesIncludeTax"`
-	Currency         Currency       `json:"currency"`
-	Totals           Totals         `json:"totals"`
-	CompanyTotal     *Conversion    `json:"companyTotal,omitempty"`
-	PaymentMethod    string         `json:"paymentMethod,omitempty"`
-	ShippingMethod   string         `json:"shippingMethod,omitempty"`
-	UTM              UTM            `json:"utm"`
-	Note             string         `json:"note,omitempty"`            // the customer's note
-	InternalComment  string         `json:"internalComment,omitempty"` // staff only
-	CustomStatus     string         `json:"customStatus,omitempty"`
-	OnHold           bool           `json:"onHold,omitempty"`
-	Tracking         []Tracking     `json:"tracking,omitempty"`
+	ID            string         `json:"id"`
+	Number        string         `json:"number"` // display number: prefix + seq + suffix
+	Seq           int64          `json:"seq"`
+	Source        Source         `json:"source"`
+	ExternalID    string         `json:"externalId,omitempty"`
+	Customer      Customer       `json:"customer"`
+	Billing       Address        `json:"billingAddress"`
+	Shipping      Address        `json:"shippingAddress"`
+	Lines         []LineItem     `json:"lines"`
+	Discounts     []Discount     `json:"discounts,omitempty"`
+	ShippingLines []ShippingLine `json:"shippingLines,omitempty"`
+	// Charges are the tips, duties, fees and handling fees of the order,
+	// each with its kind, name and VAT treatment (see Charge).
+	Charges          []Charge    `json:"charges,omitempty"`
+	PricesIncludeTax bool        `json:"pricesIncludeTax"`
+	Currency         Currency    `json:"currency"`
+	Totals           Totals      `json:"totals"`
+	CompanyTotal     *Conversion `json:"companyTotal,omitempty"`
+	PaymentMethod    string      `json:"paymentMethod,omitempty"`
+	ShippingMethod   string      `json:"shippingMethod,omitempty"`
+	UTM              UTM         `json:"utm"`
+	Note             string      `json:"note,omitempty"`            // the customer's note
+	InternalComment  string      `json:"internalComment,omitempty"` // staff only
+	CustomStatus     string      `json:"customStatus,omitempty"`
+	OnHold           bool        `json:"onHold,omitempty"`
+	Tracking         []Tracking  `json:"tracking,omitempty"`
 	// PaymentReminderAt is when the customer was last asked to pay.
 	PaymentReminderAt time.Time `json:"paymentReminderAt,omitzero"`
 
@@ -156,7 +159,7 @@ type Order struct {
 const (
 	MaxLines        = 500       // lines per order
 	MaxQuantity     = 1_000_000 // units per line
-	MaxAdjustments  = 100       // discounts per order, and shipping lines per order
+	MaxAdjustments  = 100       // discounts, shipping lines and charges per order, each
 	maxTextRunes    = 2000      // any short text: names, address lines, SKUs, codes
 	maxNoteRunes    = 10000     // the customer's note and the internal comment
 	maxVATRatePerc  = 100
@@ -165,8 +168,9 @@ const (
 
 // Validate checks the order's invariants: a known currency and source, an
 // external id for storefront orders, at least one line, quantities between 1
-// and MaxQuantity, amounts that are not negative and within the bounds of
-// ParseMoney, VAT rates between 0 and 100 %, a bare e-mail address, and
+// and MaxQuantity, amounts that are not negative (but for a fee) and within
+// the bounds of ParseMoney, VAT rates between 0 and 100 %, charges whose
+// kind and VAT treatment agree (see Charge), a bare e-mail address, and
 // valid UTF-8 text within length limits. It returns an Invalid *Error whose
 // Details name the offending field. It does not modify o.
 func (o *Order) Validate() error {
@@ -193,6 +197,9 @@ func (o *Order) Validate() error {
 	}
 	if len(o.Discounts) > MaxAdjustments || len(o.ShippingLines) > MaxAdjustments {
 		return bad("discounts", "too_many_lines", "an order has at most %d discounts and %d shipping lines", MaxAdjustments, MaxAdjustments)
+	}
+	if len(o.Charges) > MaxAdjustments {
+		return bad("charges", "too_many_lines", "an order has at most %d charges", MaxAdjustments)
 	}
 	// Text first: the messages below quote some of it, and must not echo
 	// invalid UTF-8 back to the caller.
@@ -234,6 +241,11 @@ func (o *Order) Validate() error {
 		}
 		if err := validRate(s.VATRate); err != nil {
 			return bad(field+".vatRate", "invalid_vat_rate", "shipping line %d: %v", i+1, err)
+		}
+	}
+	for i, c := range o.Charges {
+		if code, why := checkCharge(c); code != "" {
+			return bad(fmt.Sprintf("charges[%d]", i), code, "charge %d: %s", i+1, why)
 		}
 	}
 	return nil
@@ -323,6 +335,9 @@ func (o *Order) textFields() []textField {
 	}
 	for i, s := range o.ShippingLines {
 		t = append(t, textField{fmt.Sprintf("shippingLines[%d].title", i), s.Title, false})
+	}
+	for i, c := range o.Charges {
+		t = append(t, textField{fmt.Sprintf("charges[%d].name", i), c.Name, false})
 	}
 	for i, tr := range o.Tracking {
 		t = append(t, textField{fmt.Sprintf("tracking[%d].carrier", i), tr.Carrier, false},

@@ -8,7 +8,7 @@ import (
 )
 
 // TaxLine is the VAT summary of one rate: the base (HT), the VAT and the
-// gross (TTC) of every line and shipping charge at that rate.
+// gross (TTC) of every line, shipping charge and taxable charge at that rate.
 type TaxLine struct {
 	Rate  decimal.Decimal `json:"rate"` // percent, e.g. 5.5
 	Base  Money           `json:"base"`
@@ -22,10 +22,15 @@ type TaxLine struct {
 //  1. each line amount is unit price × quantity, rounded half away from zero;
 //  2. the order discount is rounded, then allocated over the line amounts by
 //     largest remainder (Money.Allocate), so no cent is lost or invented;
-//  3. lines and shipping charges are grouped by VAT rate, and the VAT of each
-//     group is computed once on the group's sum and rounded ("par taux"):
+//  3. each shipping charge and each Charge (tip, duty, fee, handling) is
+//     rounded on its own;
+//  4. lines, shipping charges and taxable Charges are grouped by VAT rate,
+//     and the VAT of each group is computed once on the group's sum and
+//     rounded ("par taux"):
 //     tax-inclusive: VAT = round(gross × r / (100 + r)), base = gross − VAT;
-//     tax-exclusive: VAT = round(base × r / 100), gross = base + VAT.
+//     tax-exclusive: VAT = round(base × r / 100), gross = base + VAT;
+//  5. the Charges outside the scope of VAT (tips, untaxed duties) are added
+//     to the grand total as they are: Grand = Net + VAT + OutsideVAT.
 type Totals struct {
 	Subtotal Money     `json:"subtotal"` // Σ line amounts, in the prices' tax mode
 	Discount Money     `json:"discount"` // Σ discounts actually applied
@@ -33,7 +38,15 @@ type Totals struct {
 	TaxLines []TaxLine `json:"taxLines"` // one per rate, highest rate first
 	Net      Money     `json:"net"`      // Σ bases (total HT)
 	VAT      Money     `json:"vat"`      // Σ VAT
-	Grand    Money     `json:"grand"`    // Σ gross (total TTC): what the customer pays
+	Grand    Money     `json:"grand"`    // Σ gross + OutsideVAT (total TTC): what the customer pays
+	// Charges is Σ taxable Charges (fees, handling, taxed duties; a
+	// negative fee lowers it), in the prices' tax mode: like Shipping, it is
+	// inside the tax lines. Zero, and left out of JSON, without such charges.
+	Charges Money `json:"charges,omitzero"`
+	// OutsideVAT is Σ Charges outside the scope of VAT (tips, untaxed
+	// duties): in Grand, in no tax line, not in Net. Zero, and left out of
+	// JSON, without such charges.
+	OutsideVAT Money `json:"outsideVat,omitzero"`
 	// LineNet is each line's amount after its share of the discount, in the
 	// prices' tax mode, index-aligned with Order.Lines.
 	LineNet []Money `json:"lineNet"`
@@ -41,12 +54,14 @@ type Totals struct {
 
 var hundred = decimal.NewFromInt(100)
 
-// ComputeTotals computes the order's totals from its lines, discounts and
-// shipping, following the rounding rule documented on Totals. It checks the
-// inputs it computes with (currency, quantities, amounts, VAT rates) and
-// returns an Invalid error rather than a wrong figure; a discount larger than
-// the subtotal is Invalid with code "discount_exceeds_subtotal". An order
-// with no lines has zero totals. It does not modify o.
+// ComputeTotals computes the order's totals from its lines, discounts,
+// shipping and charges, following the rounding rule documented on Totals. It
+// checks the inputs it computes with (currency, quantities, amounts, VAT
+// rates, charges) and returns an Invalid error rather than a wrong figure; a
+// discount larger than the subtotal is Invalid with code
+// "discount_exceeds_subtotal", and negative fees that make the grand total
+// negative are Invalid with code "negative_total". An order with no lines
+// has zero totals. It does not modify o.
 func ComputeTotals(o *Order) (Totals, error) {
 	const op = "order.ComputeTotals"
 	c := o.Currency
@@ -57,7 +72,7 @@ func ComputeTotals(o *Order) (Totals, error) {
 		return Totals{}, err
 	}
 	t := Totals{Subtotal: Zero(c), Discount: Zero(c), Shipping: Zero(c), Net: Zero(c), VAT: Zero(c), Grand: Zero(c),
-		TaxLines: []TaxLine{}, LineNet: make([]Money, len(o.Lines))}
+		Charges: Zero(c), OutsideVAT: Zero(c), TaxLines: []TaxLine{}, LineNet: make([]Money, len(o.Lines))}
 
 	amounts := make([]Money, len(o.Lines))
 	weights := make([]decimal.Decimal, len(o.Lines))
@@ -98,6 +113,7 @@ func ComputeTotals(o *Order) (Totals, error) {
 		t.Shipping = t.Shipping.Add(amt)
 		add(s.VATRate, amt)
 	}
+	chargeAmounts(o, &t, add)
 
 	for k, sum := range sums {
 		rate := decimal.RequireFromString(k)
@@ -121,6 +137,12 @@ func ComputeTotals(o *Order) (Totals, error) {
 		t.Grand = t.Grand.Add(tl.Gross)
 	}
 	sort.Slice(t.TaxLines, func(i, j int) bool { return t.TaxLines[i].Rate.GreaterThan(t.TaxLines[j].Rate) })
+	t.Grand = t.Grand.Add(t.OutsideVAT)
+	if t.Grand.IsNegative() {
+		e := E(op, Invalid, "negative_total", fmt.Sprintf("the charges make the grand total negative (%s)", t.Grand))
+		e.Details = map[string]any{"grand": t.Grand.Amount.StringFixed(c.minor)}
+		return Totals{}, e
+	}
 	return t, nil
 }
 
@@ -155,6 +177,11 @@ func checkTotalsInput(op string, o *Order) error {
 			return bad("invalid_vat_rate", "shipping line %d: %v", i+1, err)
 		}
 	}
+	for i, ch := range o.Charges {
+		if code, why := checkCharge(ch); code != "" {
+			return bad(code, "charge %d: %s", i+1, why)
+		}
+	}
 	return nil
 }
 
@@ -167,12 +194,12 @@ type ReportedTotals struct {
 
 // Reconcile compares reported totals with ours. Storefronts round per line
 // or per unit where we round per rate, so a difference of up to one minor
-// unit per line (and per shipping charge) is tolerated; beyond that the order
+// unit per line (and per shipping charge and per Charge) is tolerated; beyond that the order
 // is refused with an Invalid "totals_mismatch" error whose Details carry the
 // field ("grand" or "vat"), both figures and the tolerance. The grand total
 // is checked first.
 func Reconcile(o *Order, ours Totals, reported ReportedTotals) error {
-	tolerance := decimal.New(int64(len(o.Lines)+len(o.ShippingLines)), -o.Currency.MinorUnits())
+	tolerance := decimal.New(int64(len(o.Lines)+len(o.ShippingLines)+len(o.Charges)), -o.Currency.MinorUnits())
 	check := func(field string, theirs *decimal.Decimal, mine Money) error {
 		if theirs == nil {
 			return nil

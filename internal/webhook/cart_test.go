@@ -25,7 +25,7 @@ func TestEmptiedCheckoutIsAcknowledged(t *testing.T) {
 	}{
 		{"shopify", shopify, shopifyHeaders(t, ShopifyCheckoutsUpdate, secrets["shopify"][0], shopify), Deps{Secrets: secrets}},
 		{"woocommerce", woo, wooHeaders(t, WooOrderUpdated, secrets["woocommerce"][0], woo), Deps{Secrets: secrets}},
-		{"ecwid", ecwidEvent, ecwidHeaders(t, secrets["ecwid"][0], ecwidEvent), Deps{Secrets: secrets, Ecwid: memEcwid{"BTQ-1045": ecwidOrder}}},
+		{"ecwid", ecwidEvent, ecwidHeaders(t, secrets["ecwid"][0], ecwidEvent), Deps{Secrets: secrets, Ecwid: memEcwid{"BTQ-1045": ecwidOrder}, EcwidStoreID: ecwidStore, Now: sampleClock(t)}},
 	}
 	for _, tc := range tests {
 		d, err := Parse(context.Background(), tc.source, tc.headers, tc.body, tc.deps)

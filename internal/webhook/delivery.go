@@ -80,9 +80,18 @@ type Delivery struct {
 	// already become an order (Shopify completed_at): nothing to remind.
 	CheckoutCompleted bool
 	// Cancelled is true when the storefront says the order is cancelled
-	// (Shopify cancelled_at or orders/cancelled, WooCommerce "cancelled",
-	// Ecwid paymentStatus CANCELLED, generic "cancelled": true).
+	// in what it signs (Shopify cancelled_at, WooCommerce "cancelled",
+	// Ecwid paymentStatus CANCELLED, generic "cancelled": true): an
+	// unsigned header never sets it.
 	Cancelled bool
+	// Fetch is set on a delivery returned by Verify that only names its
+	// content (an Ecwid event names an order): Order, Cart, Reported,
+	// Cancelled and CartExternalID are then empty, and Fetch reads them
+	// from the storefront's API and returns the complete Delivery, checked
+	// as Parse checks one. Each call costs an API request: the intake calls
+	// it once it holds the claim on DeliveryID, which the storefront signs,
+	// so that a retry or a replayed signature is answered without it.
+	Fetch func(ctx context.Context) (*Delivery, error)
 }
 
 // Deps are the ports Parse needs.
@@ -91,6 +100,10 @@ type Deps struct {
 	Secrets Secrets
 	// Ecwid fetches orders named by Ecwid webhooks. Required for Ecwid only.
 	Ecwid EcwidClient
+	// EcwidStoreID is the id of the Ecwid store this deployment serves.
+	// Ecwid signs only an event's eventCreated and eventId: an event for
+	// any other store is refused as a forgery. Required for Ecwid only.
+	EcwidStoreID string
 	// Now is the clock the generic format's timestamp window is checked
 	// against; nil means time.Now.
 	Now func() time.Time
@@ -104,16 +117,29 @@ func (d Deps) now() time.Time {
 }
 
 // Parse verifies and decodes one webhook delivery from the named source
-// ("shopify", "woocommerce", "ecwid" or "generic"). headers are the HTTP
-// request headers with lower-cased names (as API Gateway v2 delivers them);
-// body is the raw request body, exactly as signed.
+// ("shopify", "woocommerce", "ecwid" or "generic"), fetching its content
+// when the delivery only names it: Verify, then Delivery.Fetch. headers are
+// the HTTP request headers with lower-cased names (as API Gateway v2
+// delivers them); body is the raw request body, exactly as signed.
 //
 // Every failure is an *order.Error: TooLarge for a body over MaxBodyBytes
-// (checked first), Unauthenticated for a missing, wrong or stale signature,
-// Invalid for anything malformed or unknown, Transient when a dependency
-// (secrets store, Ecwid API) failed and a retry may succeed. A returned
-// Delivery's Order, if any, has passed order.Validate. Parse writes nothing.
+// (checked first), Unauthenticated for a missing, wrong or stale signature
+// (or an Ecwid event of another store), Invalid for anything malformed or
+// unknown, Transient when a dependency (secrets store, Ecwid API) failed and
+// a retry may succeed. A returned Delivery's Order, if any, has passed
+// order.Validate. Parse writes nothing.
 func Parse(ctx context.Context, source string, headers map[string]string, body []byte, deps Deps) (*Delivery, error) {
+	d, err := Verify(ctx, source, headers, body, deps)
+	if err != nil || d.Fetch == nil {
+		return d, err
+	}
+	return d.Fetch(ctx)
+}
+
+// Verify is Parse without the fetch: it checks everything the delivery
+// carries and signs, and returns a delivery whose Fetch, when set, reads the
+// rest (see Delivery.Fetch). It makes no call to a storefront's API.
+func Verify(ctx context.Context, source string, headers map[string]string, body []byte, deps Deps) (*Delivery, error) {
 	const op = "webhook.Parse"
 	if len(body) > MaxBodyBytes {
 		return nil, order.E(op, order.TooLarge, "body_too_large",
@@ -142,6 +168,20 @@ func Parse(ctx context.Context, source string, headers map[string]string, body [
 	if err != nil {
 		return nil, err
 	}
+	if fetch := d.Fetch; fetch != nil {
+		d.Fetch = func(ctx context.Context) (*Delivery, error) {
+			full, err := fetch(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return checked(op, full)
+		}
+	}
+	return checked(op, d)
+}
+
+// checked applies the checks every delivery gets, fetched or not.
+func checked(op string, d *Delivery) (*Delivery, error) {
 	// The intake stores the delivery id as an idempotency key: a
 	// sender-chosen Idempotency-Key must not be arbitrarily long.
 	if len(d.DeliveryID) > order.MaxIdempotencyKeyBytes {

@@ -68,7 +68,7 @@ func TestRetriesKeepTheirDeliveryID(t *testing.T) {
 	// that the intake's conditional write on it refuses a second order.
 	secrets := localSecrets(t)
 	at := signedAt(t)
-	deps := Deps{Secrets: secrets, Ecwid: ecwidStandIn(t), Now: func() time.Time { return at }}
+	deps := Deps{Secrets: secrets, Ecwid: ecwidStandIn(t), Now: func() time.Time { return at }, EcwidStoreID: ecwidStore}
 	cases := []struct {
 		source, file string
 		headers      func(body []byte) map[string]string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,9 +38,19 @@ type EcwidOrder struct {
 	Currency string
 }
 
+// MaxEcwidEventAge is how old a signed Ecwid event may be. Ecwid signs only
+// eventCreated and eventId, and resends a failed event with both unchanged
+// for up to 24 hours; an hour more allows for the last attempt's own delay
+// and for clocks. An older event is a replayed signature: refused before
+// anything is read or fetched. It stays below order.DefaultDeliveryTTL, so
+// that an event young enough to pass is one whose delivery record, once
+// written, still answers its replays.
+const MaxEcwidEventAge = 25 * time.Hour
+
 // ecwidEvent is an Ecwid webhook body. Only eventCreated and eventId are
-// signed; the rest is trusted only as far as the order fetched with our own
-// token confirms it.
+// signed; storeId must be the configured store, the ids must be well formed
+// before they go into a URL, and the rest is trusted only as far as the
+// order fetched with our own token confirms it.
 type ecwidEvent struct {
 	EventID      string `json:"eventId"`
 	EventCreated flexID `json:"eventCreated"`
@@ -87,6 +98,18 @@ func ecwidStatuses(payment, fulfillment string) (order.PaymentStatus, order.Fulf
 
 type ecwidTax struct {
 	Value order.JSONDecimal `json:"value"` // a percentage: 20 is 20 %
+	// IncludeInPrice says the tax is included in the price it applies to;
+	// nil when the answer does not say.
+	IncludeInPrice *bool `json:"includeInPrice"`
+}
+
+// ecwidHandlingFee is Ecwid's handlingFee (HandlingFeeInfo): value is in
+// the store's tax mode, valueWithoutTax without tax, taxes those applied.
+type ecwidHandlingFee struct {
+	Name            string            `json:"name"`
+	Value           order.JSONDecimal `json:"value"`
+	ValueWithoutTax order.JSONDecimal `json:"valueWithoutTax"`
+	Taxes           []ecwidTax        `json:"taxes"`
 }
 
 type ecwidItem struct {
@@ -127,8 +150,9 @@ type ecwidOrder struct {
 	Total             order.JSONDecimal    `json:"total"`
 	Tax               order.JSONDecimal    `json:"tax"`
 	CouponDiscount    order.JSONDecimal    `json:"couponDiscount"`
-	Discount          order.JSONDecimal    `json:"discount"` // every discount but the coupon
-	PricesIncludeTax  bool                 `json:"pricesIncludeTax"`
+	Discount          order.JSONDecimal    `json:"discount"`         // every discount but the coupon
+	PricesIncludeTax  *bool                `json:"pricesIncludeTax"` // absent in older API answers
+	HandlingFee       *ecwidHandlingFee    `json:"handlingFee"`
 	UpdateTimestamp   flexID               `json:"updateTimestamp"`
 	OrderComments     string               `json:"orderComments"`
 	GlobalReferer     string               `json:"globalReferer"`
@@ -170,6 +194,13 @@ func parseEcwid(ctx context.Context, h map[string]string, body []byte, deps Deps
 	if err := verifyBase64MAC(ctx, op, deps, order.SourceEcwid, "X-Ecwid-Webhook-Signature", sig, ecwidSignedPayload(ev)); err != nil {
 		return nil, err
 	}
+	// Authentic from here on, as far as eventCreated and eventId go.
+	if deps.EcwidStoreID == "" || deps.Ecwid == nil {
+		return nil, order.E(op, order.Internal, "ecwid_not_configured", "no Ecwid store is configured")
+	}
+	if err := checkEcwidEventTime(op, ev.EventCreated, deps.now()); err != nil {
+		return nil, err
+	}
 	var kind Kind
 	switch ev.EventType {
 	case EcwidOrderCreated, EcwidOrderUpdated:
@@ -181,26 +212,59 @@ func parseEcwid(ctx context.Context, h map[string]string, body []byte, deps Deps
 	default:
 		return nil, unknownTopic(op, order.SourceEcwid, ev.EventType)
 	}
-	if ev.StoreID == "" {
+	storeID := string(ev.StoreID)
+	if storeID == "" {
 		return nil, missing(op, "storeId")
+	}
+	if err := checkEcwidID(op, "storeId", storeID, ecwidStoreIDPattern); err != nil {
+		return nil, err
+	}
+	if storeID != deps.EcwidStoreID {
+		// The store id is not signed: an event of another store is a
+		// signature captured elsewhere, or a forgery.
+		return nil, order.E(op, order.Unauthenticated, "unknown_store", "the event is not for the configured Ecwid store")
 	}
 	orderID := firstNonEmpty(string(ev.Data.OrderID), string(ev.EntityID))
 	if orderID == "" {
 		return nil, missing(op, "data.orderId")
 	}
-	if deps.Ecwid == nil {
-		return nil, order.E(op, order.Internal, "ecwid_not_configured", "no Ecwid API client is configured")
+	if err := checkEcwidID(op, "data.orderId", orderID, ecwidOrderIDPattern); err != nil {
+		return nil, err
 	}
-	fetched, err := deps.Ecwid.Order(ctx, string(ev.StoreID), orderID)
-	if err != nil {
-		var oe *order.Error
-		if errors.As(err, &oe) {
-			return nil, err
+	d := &Delivery{Source: order.SourceEcwid, Kind: kind, Topic: ev.EventType, DeliveryID: ev.EventID, EventID: ev.EventID,
+		Creation: ev.EventType == EcwidOrderCreated}
+	d.Fetch = func(ctx context.Context) (*Delivery, error) {
+		fetched, err := deps.Ecwid.Order(ctx, storeID, orderID)
+		if err != nil {
+			var oe *order.Error
+			if errors.As(err, &oe) {
+				return nil, err
+			}
+			return nil, order.Wrap(op, order.Transient, "ecwid_unavailable", "the order could not be fetched from Ecwid",
+				fmt.Errorf("fetch Ecwid order %s of store %s: %w", orderID, storeID, err))
 		}
-		return nil, order.Wrap(op, order.Transient, "ecwid_unavailable", "the order could not be fetched from Ecwid",
-			fmt.Errorf("fetch Ecwid order %s of store %s: %w", orderID, ev.StoreID, err))
+		return mapEcwid(ev, kind, orderID, fetched)
 	}
-	return mapEcwid(ev, kind, orderID, fetched)
+	return d, nil
+}
+
+// checkEcwidEventTime refuses a signed eventCreated (unix seconds) older
+// than MaxEcwidEventAge, or further in the future than GenericTolerance (a
+// wrong clock), as the generic format refuses a stale timestamp.
+func checkEcwidEventTime(op string, created flexID, now time.Time) error {
+	n, err := strconv.ParseInt(string(created), 10, 64)
+	if err != nil || n <= 0 || n > 1<<40 {
+		return order.E(op, order.Invalid, "invalid_date", fmt.Sprintf("eventCreated %.40q is not unix seconds", created))
+	}
+	at := time.Unix(n, 0)
+	if age := now.Sub(at); age > MaxEcwidEventAge || age < -GenericTolerance {
+		e := order.E(op, order.Unauthenticated, "stale_timestamp",
+			fmt.Sprintf("the event was created %s away from now; at most %s before or %s after is accepted",
+				age.Round(time.Second).Abs(), MaxEcwidEventAge, GenericTolerance))
+		e.Details = map[string]any{"eventCreated": at.UTC().Format(time.RFC3339), "now": now.UTC().Format(time.RFC3339)}
+		return e
+	}
+	return nil
 }
 
 // mapEcwid maps the order fetched for event ev onto a delivery of the
@@ -223,7 +287,11 @@ func mapEcwid(ev ecwidEvent, kind Kind, orderID string, fetched EcwidOrder) (*De
 	if err != nil {
 		return nil, err
 	}
-	lines, err := ecwidLines(op, eo)
+	inclusive, err := ecwidTaxMode(op, eo)
+	if err != nil {
+		return nil, err
+	}
+	lines, err := ecwidLines(op, eo, inclusive)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +310,7 @@ func mapEcwid(ev ecwidEvent, kind Kind, orderID string, fetched EcwidOrder) (*De
 	method := ""
 	if so := eo.ShippingOption; so != nil && (so.ShippingRate.Set || so.ShippingRateWithoutTax.Set) {
 		price := so.ShippingRate.Or(decimal.Zero)
-		if !eo.PricesIncludeTax {
+		if !inclusive {
 			price = so.ShippingRateWithoutTax.Or(price)
 		}
 		method = strings.TrimSpace(so.ShippingMethodName)
@@ -296,7 +364,8 @@ func mapEcwid(ev ecwidEvent, kind Kind, orderID string, fetched EcwidOrder) (*De
 		Lines:             lines,
 		Discounts:         discounts,
 		ShippingLines:     shipping,
-		PricesIncludeTax:  eo.PricesIncludeTax,
+		Charges:           ecwidCharges(eo.HandlingFee, inclusive),
+		PricesIncludeTax:  inclusive,
 		Currency:          c,
 		PaymentMethod:     strings.TrimSpace(eo.PaymentMethod),
 		ShippingMethod:    method,
@@ -332,7 +401,55 @@ func ecwidRate(taxes []ecwidTax) decimal.Decimal {
 	return r
 }
 
-func ecwidLines(op string, eo ecwidOrder) ([]order.LineItem, error) {
+// ecwidTaxMode says whether the order's prices include tax: the order's
+// pricesIncludeTax when the answer has it; otherwise what its taxes say
+// with includeInPrice (older API answers omit the order-level field, and
+// reading them as tax-exclusive refuses every gross-price order). Taxes
+// that disagree are refused: no single tax mode reconciles them. Without
+// either, prices are without tax.
+func ecwidTaxMode(op string, eo ecwidOrder) (bool, error) {
+	if eo.PricesIncludeTax != nil {
+		return *eo.PricesIncludeTax, nil
+	}
+	taxes := slices.Clone(eo.TaxesOnShipping)
+	for _, it := range eo.Items {
+		taxes = append(taxes, it.Taxes...)
+	}
+	if eo.HandlingFee != nil {
+		taxes = append(taxes, eo.HandlingFee.Taxes...)
+	}
+	var included, excluded bool
+	for _, t := range taxes {
+		if t.IncludeInPrice != nil {
+			included = included || *t.IncludeInPrice
+			excluded = excluded || !*t.IncludeInPrice
+		}
+	}
+	if included && excluded {
+		return false, order.E(op, order.Invalid, "mixed_tax_modes",
+			"the order has no pricesIncludeTax and its taxes disagree on includeInPrice")
+	}
+	return included, nil
+}
+
+// ecwidCharges maps the handling fee: in the store's tax mode (value, or
+// valueWithoutTax for a net-price store), at the sum of its taxes' rates.
+func ecwidCharges(hf *ecwidHandlingFee, inclusive bool) []order.Charge {
+	if hf == nil {
+		return nil
+	}
+	amt := hf.Value.Or(decimal.Zero)
+	if !inclusive {
+		amt = hf.ValueWithoutTax.Or(amt)
+	}
+	if amt.IsZero() {
+		return nil
+	}
+	return []order.Charge{{Kind: order.ChargeHandling, Name: firstNonEmpty(hf.Name, "Handling fee"), Amount: amt,
+		VATRate: ecwidRate(hf.Taxes), Taxable: true}}
+}
+
+func ecwidLines(op string, eo ecwidOrder, inclusive bool) ([]order.LineItem, error) {
 	if len(eo.Items) > order.MaxLines {
 		return nil, order.E(op, order.Invalid, "too_many_lines", fmt.Sprintf("an order has at most %d lines", order.MaxLines))
 	}
@@ -350,7 +467,7 @@ func ecwidLines(op string, eo ecwidOrder) ([]order.LineItem, error) {
 		// price is what the customer saw: tax included in a gross-price
 		// store; priceWithoutTax is the net price.
 		price := it.Price.Or(decimal.Zero)
-		if !eo.PricesIncludeTax {
+		if !inclusive {
 			price = it.PriceWithoutTax.Or(price)
 		}
 		lines = append(lines, order.LineItem{

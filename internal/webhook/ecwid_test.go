@@ -52,7 +52,7 @@ func ecwidHeaders(t testing.TB, secret, body []byte) map[string]string {
 func TestEcwidSamples(t *testing.T) {
 	secrets := localSecrets(t)
 	key := secrets["ecwid"][0]
-	deps := Deps{Secrets: secrets, Ecwid: ecwidStandIn(t)}
+	deps := Deps{Secrets: secrets, Ecwid: ecwidStandIn(t), EcwidStoreID: ecwidStore, Now: sampleClock(t)}
 	tests := []struct {
 		file       string
 		kind       Kind
@@ -130,7 +130,7 @@ func TestEcwidSamples(t *testing.T) {
 func TestEcwidUnfinishedOrderIsACart(t *testing.T) {
 	secrets := localSecrets(t)
 	body := testdata(t, "ecwid/event-unfinished-order-created.json")
-	d, err := Parse(context.Background(), "ecwid", ecwidHeaders(t, secrets["ecwid"][0], body), body, Deps{Secrets: secrets, Ecwid: ecwidStandIn(t)})
+	d, err := Parse(context.Background(), "ecwid", ecwidHeaders(t, secrets["ecwid"][0], body), body, Deps{Secrets: secrets, Ecwid: ecwidStandIn(t), EcwidStoreID: ecwidStore, Now: sampleClock(t)})
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
@@ -147,7 +147,7 @@ func TestEcwidSignatureCoversEventFieldsOnly(t *testing.T) {
 	// event id breaks the signature, changing other fields does not (the
 	// order is fetched with our own token, so they cannot forge content).
 	secrets := localSecrets(t)
-	deps := Deps{Secrets: secrets, Ecwid: ecwidStandIn(t)}
+	deps := Deps{Secrets: secrets, Ecwid: ecwidStandIn(t), EcwidStoreID: ecwidStore, Now: sampleClock(t)}
 	body := testdata(t, "ecwid/event-order-created.json")
 	h := ecwidHeaders(t, secrets["ecwid"][0], body)
 
@@ -226,7 +226,7 @@ func TestEcwidBadInput(t *testing.T) {
 			if tc.ecwid != nil {
 				ec = tc.ecwid
 			}
-			d, err := Parse(context.Background(), "ecwid", h, tc.body, Deps{Secrets: secrets, Ecwid: ec})
+			d, err := Parse(context.Background(), "ecwid", h, tc.body, Deps{Secrets: secrets, Ecwid: ec, EcwidStoreID: ecwidStore, Now: sampleClock(t)})
 			if d != nil {
 				t.Fatalf("got a delivery with the error: %+v", d)
 			}
@@ -343,6 +343,7 @@ func FuzzEcwid(f *testing.F) {
 		f.Add(testdata(f, file), orders[id])
 	}
 	key := []byte("fuzz-secret")
+	clock := sampleClock(f)
 	f.Fuzz(func(t *testing.T, event, orderJSON []byte) {
 		h := map[string]string{}
 		if sig, err := SignatureHeaders(order.SourceEcwid, key, event, time.Time{}); err == nil {
@@ -351,7 +352,7 @@ func FuzzEcwid(f *testing.F) {
 			h["x-ecwid-webhook-signature"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 		}
 		// Whatever order the event names, the fuzzed order answers.
-		d, err := Parse(context.Background(), "ecwid", h, event, Deps{Secrets: StaticSecrets{"ecwid": {key}}, Ecwid: anyOrder(orderJSON)})
+		d, err := Parse(context.Background(), "ecwid", h, event, Deps{Secrets: StaticSecrets{"ecwid": {key}}, Ecwid: anyOrder(orderJSON), EcwidStoreID: ecwidStore, Now: clock})
 		checkFuzzResult(t, d, err)
 	})
 }

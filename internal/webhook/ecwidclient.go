@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -14,6 +15,25 @@ import (
 
 // DefaultEcwidBaseURL is the Ecwid REST API v3 root; the store id follows it.
 const DefaultEcwidBaseURL = "https://app.ecwid.com/api/v3"
+
+// What an Ecwid store id and order id look like: a store id is a number;
+// an order id is the order's number or its id with the prefix and suffix
+// the store chose ("BTQ-1042", "MYSTORE-X8UYE"). Anything else is refused
+// before it goes into a URL.
+var (
+	ecwidStoreIDPattern = regexp.MustCompile(`^[0-9]{1,20}$`)
+	ecwidOrderIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+)
+
+// checkEcwidID refuses an id that does not match its pattern.
+func checkEcwidID(op, field, id string, pattern *regexp.Regexp) error {
+	if !pattern.MatchString(id) {
+		e := order.E(op, order.Invalid, "invalid_id", fmt.Sprintf("%s %.40q is not an Ecwid id", field, id))
+		e.Details = map[string]any{"field": field}
+		return e
+	}
+	return nil
+}
 
 // DefaultEcwidTimeout bounds one order fetch. The intake function has 5 s
 // in all; a slow Ecwid must leave it time to answer 503 so that Ecwid retries.
@@ -63,7 +83,8 @@ func NewEcwidHTTP(cfg EcwidConfig) *EcwidHTTP {
 	return c
 }
 
-// Order fetches GET {base}/{storeID}/orders/{orderID}. A 404 is an Invalid
+// Order fetches GET {base}/{storeID}/orders/{orderID}, the ids path-escaped
+// (the webhook parser has already refused any that is not an Ecwid id). A 404 is an Invalid
 // "not_found" error (the webhook names an order that does not exist); 429,
 // 5xx and network failures are Transient (the webhook should be retried);
 // a refused token is Internal (our configuration is wrong).
@@ -72,6 +93,7 @@ func (c *EcwidHTTP) Order(ctx context.Context, storeID, orderID string) (EcwidOr
 	if storeID == "" || orderID == "" {
 		return EcwidOrder{}, order.E(op, order.Invalid, "missing_field", "a store id and an order id are required")
 	}
+
 	u := c.baseURL + "/" + url.PathEscape(storeID) + "/orders/" + url.PathEscape(orderID)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {

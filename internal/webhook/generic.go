@@ -97,7 +97,10 @@ func parseGeneric(ctx context.Context, h map[string]string, body []byte, deps De
 	default:
 		return nil, unknownTopic(op, order.SourceGeneric, topic)
 	}
-	deliveryID := firstNonEmpty(header(h, "idempotency-key"), env.EventID)
+	// The signed eventId wins: an Idempotency-Key header is not signed, and
+	// must not make a replayed body a new delivery. It only names a
+	// delivery whose body has no eventId.
+	deliveryID := firstNonEmpty(env.EventID, header(h, "idempotency-key"))
 	if deliveryID == "" {
 		return nil, missing(op, "eventId (or the Idempotency-Key header)")
 	}

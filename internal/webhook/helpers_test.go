@@ -212,3 +212,13 @@ func jsonEdit(t testing.TB, body []byte, fn func(m map[string]any)) []byte {
 	}
 	return b
 }
+
+// ecwidStore is the Ecwid store of the samples: the one the tests configure.
+const ecwidStore = "7301234"
+
+// sampleClock is a clock stopped at the samples' signing time, when their
+// Ecwid events are minutes old.
+func sampleClock(t testing.TB) func() time.Time {
+	at := signedAt(t)
+	return func() time.Time { return at }
+}

@@ -46,7 +46,7 @@ func TestSampleEventsVerify(t *testing.T) {
 	// against the local dev secrets, and (for orders) reconciles.
 	secrets := localSecrets(t)
 	at := signedAt(t)
-	deps := Deps{Secrets: secrets, Ecwid: ecwidStandIn(t), Now: func() time.Time { return at }}
+	deps := Deps{Secrets: secrets, Ecwid: ecwidStandIn(t), Now: func() time.Time { return at }, EcwidStoreID: ecwidStore}
 	m, err := samples.Load(repoRoot)
 	if err != nil {
 		t.Fatalf("load manifest: %v", err)

@@ -83,6 +83,41 @@ type shopifyDiscountAllocation struct {
 	Amount order.JSONDecimal `json:"amount"`
 }
 
+// shopifyMoneyBag is a MoneyBag: an amount in the shop's currency and in
+// the customer's (presentment) currency. Orders are read in the shop's.
+type shopifyMoneyBag struct {
+	ShopMoney *struct {
+		Amount order.JSONDecimal `json:"amount"`
+	} `json:"shop_money"`
+}
+
+// amount returns the shop-currency amount, or false when absent.
+func (b *shopifyMoneyBag) amount() (decimal.Decimal, bool) {
+	if b == nil || b.ShopMoney == nil || !b.ShopMoney.Amount.Set {
+		return decimal.Zero, false
+	}
+	return b.ShopMoney.Amount.Decimal, true
+}
+
+// shopifyDuty is one duty of a line item (line_items[].duties[]): its amount
+// as shop_money (or price_set.shop_money) and the taxes charged on it.
+type shopifyDuty struct {
+	HarmonizedSystemCode string `json:"harmonized_system_code"`
+	Money                *struct {
+		Amount order.JSONDecimal `json:"amount"`
+	} `json:"shop_money"`
+	PriceSet *shopifyMoneyBag `json:"price_set"`
+	TaxLines []shopifyTaxLine `json:"tax_lines"`
+}
+
+// amount returns the duty's shop-currency amount, or false when absent.
+func (d shopifyDuty) amount() (decimal.Decimal, bool) {
+	if d.Money != nil && d.Money.Amount.Set {
+		return d.Money.Amount.Decimal, true
+	}
+	return d.PriceSet.amount()
+}
+
 type shopifyLineItem struct {
 	SKU                 string                      `json:"sku"`
 	Title               string                      `json:"title"`
@@ -92,6 +127,7 @@ type shopifyLineItem struct {
 	RequiresShipping    *bool                       `json:"requires_shipping"`
 	TaxLines            []shopifyTaxLine            `json:"tax_lines"`
 	DiscountAllocations []shopifyDiscountAllocation `json:"discount_allocations"`
+	Duties              []shopifyDuty               `json:"duties"`
 }
 
 type shopifyShippingLine struct {
@@ -144,6 +180,10 @@ type shopifyOrder struct {
 	TotalPrice          order.JSONDecimal     `json:"total_price"`
 	TotalTax            order.JSONDecimal     `json:"total_tax"`
 	TotalDiscounts      order.JSONDecimal     `json:"total_discounts"`
+	TotalTipReceived    order.JSONDecimal     `json:"total_tip_received"`
+	OriginalDuties      *shopifyMoneyBag      `json:"original_total_duties_set"`
+	CurrentDuties       *shopifyMoneyBag      `json:"current_total_duties_set"`
+	TotalDuties         order.JSONDecimal     `json:"total_duties"`
 	FinancialStatus     string                `json:"financial_status"`
 	FulfillmentStatus   string                `json:"fulfillment_status"`
 	CancelledAt         string                `json:"cancelled_at"`
@@ -228,7 +268,9 @@ func parseShopify(ctx context.Context, h map[string]string, body []byte, deps De
 	if len(lines) == 0 {
 		return nil, missing(op, "line_items")
 	}
-	d.Cancelled = so.CancelledAt != "" || topic == ShopifyOrdersCancelled
+	// Cancelled from the signed body only: X-Shopify-Topic is not signed,
+	// and an orders/cancelled delivery carries cancelled_at anyway.
+	d.Cancelled = so.CancelledAt != ""
 	pay, ful, err := shopifyStatuses(so.FinancialStatus, so.FulfillmentStatus, d.Cancelled)
 	if err != nil {
 		return nil, err
@@ -249,6 +291,7 @@ func parseShopify(ctx context.Context, h map[string]string, body []byte, deps De
 		Lines:             lines,
 		Discounts:         discounts,
 		ShippingLines:     shipping,
+		Charges:           shopifyCharges(so),
 		PricesIncludeTax:  so.TaxesIncluded,
 		Currency:          c,
 		PaymentMethod:     strings.Join(so.PaymentGatewayNames, ", "),
@@ -378,6 +421,60 @@ func shopifyDiscounts(so shopifyOrder) []order.Discount {
 		// Shopify): what the lines received is what the customer saved.
 		return []order.Discount{{Code: strings.Join(names, ","), Amount: applied}}
 	}
+}
+
+// shopifyCharges returns the tip (total_tip_received), outside the scope of
+// VAT, and the duties collected at checkout. Duties are read per line
+// (line_items[].duties), each taxed at the sum of its tax_lines' rates when
+// Shopify charged a tax on it (its amount then tax-inclusive in a
+// taxes_included shop, as the lines are) and outside VAT otherwise; an order
+// without line duties takes its order-level total: original_total_duties_set
+// (what total_price, which we reconcile with, was made of), else
+// current_total_duties_set, else total_duties.
+func shopifyCharges(so shopifyOrder) []order.Charge {
+	var out []order.Charge
+	if tip := so.TotalTipReceived.Or(decimal.Zero); !tip.IsZero() {
+		out = append(out, order.Charge{Kind: order.ChargeTip, Name: "Tip", Amount: tip})
+	}
+	lineDuties := false
+	for _, it := range so.LineItems {
+		for _, du := range it.Duties {
+			amt, ok := du.amount()
+			if !ok {
+				continue
+			}
+			lineDuties = true
+			c := order.Charge{Kind: order.ChargeDuty, Name: "Duties", Amount: amt}
+			if hs := strings.TrimSpace(du.HarmonizedSystemCode); hs != "" {
+				c.Name = "Duties (HS " + hs + ")"
+			}
+			if rate := shopifyRate(du.TaxLines); rate.IsPositive() {
+				c.Taxable, c.VATRate = true, rate
+				if so.TaxesIncluded {
+					for _, t := range du.TaxLines {
+						c.Amount = c.Amount.Add(t.Price.Or(decimal.Zero))
+					}
+				}
+			}
+			if !c.Amount.IsZero() {
+				out = append(out, c)
+			}
+		}
+	}
+	if lineDuties {
+		return out
+	}
+	total, ok := so.OriginalDuties.amount()
+	if !ok {
+		total, ok = so.CurrentDuties.amount()
+	}
+	if !ok {
+		total = so.TotalDuties.Or(decimal.Zero)
+	}
+	if !total.IsZero() {
+		out = append(out, order.Charge{Kind: order.ChargeDuty, Name: "Duties", Amount: total})
+	}
+	return out
 }
 
 func shopifyCustomerOf(so shopifyOrder) order.Customer {

@@ -89,11 +89,16 @@ type wooShippingLine struct {
 	Taxes       []wooTax          `json:"taxes"`
 }
 
+// wooFeeLine is a fee_lines entry: total and total_tax are without tax and
+// its tax, whatever prices_include_tax says; taxes name the rates applied
+// (tax_class chose them, tax_status "none" applies none).
 type wooFeeLine struct {
-	Name     string            `json:"name"`
-	Total    order.JSONDecimal `json:"total"`
-	TotalTax order.JSONDecimal `json:"total_tax"`
-	Taxes    []wooTax          `json:"taxes"`
+	Name      string            `json:"name"`
+	TaxClass  string            `json:"tax_class"`
+	TaxStatus string            `json:"tax_status"`
+	Total     order.JSONDecimal `json:"total"`
+	TotalTax  order.JSONDecimal `json:"total_tax"`
+	Taxes     []wooTax          `json:"taxes"`
 }
 
 type wooCouponLine struct {
@@ -206,23 +211,7 @@ func parseWooCommerce(ctx context.Context, h map[string]string, body []byte, dep
 		return nil, err
 	}
 	discounts := wooDiscounts(wo)
-	// Fees (a payment surcharge, gift wrapping) are charged like products;
-	// a negative fee is how some plugins grant a discount.
-	for _, f := range wo.FeeLines {
-		amt := f.Total.Or(decimal.Zero)
-		if wo.PricesIncludeTax {
-			amt = amt.Add(f.TotalTax.Or(decimal.Zero))
-		}
-		if amt.IsNegative() {
-			discounts = append(discounts, order.Discount{Code: strings.TrimSpace(f.Name), Amount: amt.Neg()})
-			continue
-		}
-		lines = append(lines, order.LineItem{Name: firstNonEmpty(f.Name, "Fee"), Quantity: 1, UnitPrice: amt,
-			VATRate: wooRate(f.Taxes, decimal.Zero, f.Total.Or(decimal.Zero), rates), Digital: true})
-	}
-	if len(lines) > order.MaxLines {
-		return nil, order.E(op, order.Invalid, "too_many_lines", fmt.Sprintf("an order has at most %d lines", order.MaxLines))
-	}
+	charges := wooFees(wo, rates)
 	var shipping []order.ShippingLine
 	var titles []string
 	for _, s := range wo.ShippingLines {
@@ -271,6 +260,7 @@ func parseWooCommerce(ctx context.Context, h map[string]string, body []byte, dep
 		Lines:             lines,
 		Discounts:         discounts,
 		ShippingLines:     shipping,
+		Charges:           charges,
 		PricesIncludeTax:  wo.PricesIncludeTax,
 		Currency:          c,
 		PaymentMethod:     strings.TrimSpace(wo.PaymentMethodTitle),
@@ -374,6 +364,27 @@ func wooLines(op string, wo wooOrder, rates map[flexID]decimal.Decimal, allDigit
 		})
 	}
 	return lines, nil
+}
+
+// wooFees maps fee lines (a payment surcharge, gift wrapping) onto fee
+// charges at the rates of their taxes, in the shop's tax mode like the
+// lines. A negative fee, which is how some plugins grant a reduction, is a
+// negative charge at its own rate: its tax is taken off that rate's VAT.
+func wooFees(wo wooOrder, rates map[flexID]decimal.Decimal) []order.Charge {
+	var out []order.Charge
+	for _, f := range wo.FeeLines {
+		total := f.Total.Or(decimal.Zero)
+		amt := total
+		if wo.PricesIncludeTax {
+			amt = amt.Add(f.TotalTax.Or(decimal.Zero))
+		}
+		if amt.IsZero() {
+			continue
+		}
+		out = append(out, order.Charge{Kind: order.ChargeFee, Name: firstNonEmpty(f.Name, "Fee"), Amount: amt,
+			VATRate: wooRate(f.Taxes, decimal.Zero, total, rates), Taxable: true})
+	}
+	return out
 }
 
 // wooDiscounts maps coupon lines; their amounts are without tax, so the tax

@@ -271,13 +271,23 @@ func TestWooCommerceFees(t *testing.T) {
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
-	fee := d.Order.Lines[len(d.Order.Lines)-1]
-	if fee.Name != "Emballage cadeau" || !fee.UnitPrice.Equal(dec("3.00")) || !fee.VATRate.Equal(dec("20")) || fee.Quantity != 1 {
-		t.Errorf("fee line = %+v", fee)
+	// Fees are charges, not lines or discounts: a fee at its tax's rate,
+	// tax-inclusive like the shop's prices; a negative fee at its own rate.
+	if len(d.Order.Charges) != 2 {
+		t.Fatalf("charges = %+v, want the two fees", d.Order.Charges)
 	}
-	last := d.Order.Discounts[len(d.Order.Discounts)-1]
-	if last.Code != "Remise fidélité" || !last.Amount.Equal(dec("1.00")) {
+	fee := d.Order.Charges[0]
+	if fee.Kind != order.ChargeFee || fee.Name != "Emballage cadeau" || !fee.Amount.Equal(dec("3.00")) || !fee.VATRate.Equal(dec("20")) || !fee.Taxable {
+		t.Errorf("fee = %+v", fee)
+	}
+	last := d.Order.Charges[1]
+	if last.Kind != order.ChargeFee || last.Name != "Remise fidélité" || !last.Amount.Equal(dec("-1.00")) || !last.VATRate.IsZero() || !last.Taxable {
 		t.Errorf("negative fee = %+v", last)
+	}
+	for _, l := range d.Order.Lines {
+		if l.Name == "Emballage cadeau" {
+			t.Errorf("a fee became a line: %+v", l)
+		}
 	}
 }
 
