@@ -40,10 +40,11 @@ type config struct {
 }
 
 // localParams are the parameters the local stack deploys with: stage dev,
-// and the local identity provider, which makes the CreateUserPool condition
-// false (no Cognito locally).
+// the local identity provider, which makes the CreateUserPool condition
+// false (no Cognito locally), and the Ecwid store of the local stand-in.
 func localParams() map[string]string {
-	return map[string]string{"Stage": localaws.Stage, "JwtIssuer": devauth.Issuer, "JwtAudience": devauth.Audience}
+	return map[string]string{"Stage": localaws.Stage, "JwtIssuer": devauth.Issuer, "JwtAudience": devauth.Audience,
+		"EcwidStoreId": localaws.LocalEcwidStoreID}
 }
 
 // app is a running local stack: the provisioned template, the built

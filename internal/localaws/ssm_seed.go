@@ -29,6 +29,11 @@ const (
 	LocalEcwidToken     = "ecwid_local_api_token"
 )
 
+// LocalEcwidStoreID is the Ecwid store of the local stack: the store of the
+// sample Ecwid orders the local stand-in of Ecwid's API serves, passed as
+// the template's EcwidStoreId.
+const LocalEcwidStoreID = "7301234"
+
 // ReadWebhookSecretsFile reads a secrets file in the format of
 // LocalWebhookSecretsFile.
 func ReadWebhookSecretsFile(path string) (map[string][]string, error) {
