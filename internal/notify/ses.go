@@ -12,6 +12,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/platform"
 )
 
 // Email is one e-mail to one customer.
@@ -76,11 +77,14 @@ func (s *SESSender) Send(ctx context.Context, e Email) error {
 	var notVerified *types.MailFromDomainNotVerifiedException
 	var bad *types.BadRequestException
 	var api smithy.APIError
+	// The cause is logged: neither the recipient nor an address SES quotes
+	// back goes to the logs in clear.
+	cause := platform.RedactedError{Err: fmt.Errorf("send e-mail to %s: %w", e.To, err)}
 	switch {
 	case errors.As(err, &rejected), errors.As(err, &notVerified), errors.As(err, &bad):
-		return order.Wrap(op, order.Invalid, "email_rejected", "SES refused the e-mail", fmt.Errorf("send e-mail to %s: %w", e.To, err))
+		return order.Wrap(op, order.Invalid, "email_rejected", "SES refused the e-mail", cause)
 	case errors.As(err, &api):
-		return order.Wrap(op, order.Transient, "email_unavailable", "SES is unavailable", fmt.Errorf("send e-mail to %s: %w", e.To, err))
+		return order.Wrap(op, order.Transient, "email_unavailable", "SES is unavailable", cause)
 	}
-	return fmt.Errorf("send e-mail to %s: %w", e.To, err)
+	return cause
 }
