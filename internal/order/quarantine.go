@@ -439,11 +439,11 @@ type ReplaySummary struct {
 
 // ReplayAllReserve is the time a replay of every delivery keeps before its
 // context's deadline: it stops between pages rather than be cut off.
-const ReplayAllReserve = 5 * time.Second
+const ReplayAllReserve = 2 * time.Second
 
 // replayAllPage is the page size of ReplayAll: small, so that it stops
 // close to its deadline.
-const replayAllPage = 25
+const replayAllPage = 10
 
 // ReplayAll replays every QUARANTINED delivery, page by page from cursor
 // (empty: the first), and counts the outcomes. It stops between pages when
