@@ -117,7 +117,7 @@ func (h *Handler) Webhook(ctx context.Context, req *apihttp.Request) (*apihttp.R
 	source := req.PathParam("source")
 	dims := map[string]string{platform.DimensionSource: source}
 	out, err := h.quarantine.Deliver(ctx, order.RawDelivery{Source: order.Source(source), Headers: req.Event.Headers, Body: body})
-	log := platform.LoggerFrom(ctx).With("source", source, "delivery_id", out.DeliveryID)
+	log := platform.LoggerFrom(ctx).With("source", source, "topic", out.Topic, "delivery_id", out.DeliveryID)
 	if err != nil {
 		if order.IsKind(err, order.Unauthenticated) {
 			err = order.Wrap(op, order.Unauthenticated, CodeSignatureRejected, "the webhook signature could not be verified", err)

@@ -66,7 +66,7 @@ func (p *Processor) Process(ctx context.Context, raw order.RawDelivery) (order.P
 		return order.Processed{Authentic: v.Verified()}, err
 	}
 	res, err := p.svc.Receive(ctx, inboundOf(d, fingerprint(raw.Body)))
-	return order.Processed{Result: res, DeliveryID: d.DeliveryID, Authentic: true}, err
+	return order.Processed{Result: res, DeliveryID: d.DeliveryID, Topic: d.Topic, Authentic: true}, err
 }
 
 // quarantinedAnswer is the body of a delivery kept in the quarantine.

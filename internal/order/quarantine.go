@@ -67,8 +67,9 @@ type RawDelivery struct {
 // failed or not.
 type Processed struct {
 	Result IntakeResult
-	// DeliveryID is the delivery's id, when the parser got that far.
-	DeliveryID string
+	// DeliveryID and Topic are the delivery's id and event name, when the
+	// parser got that far.
+	DeliveryID, Topic string
 	// Authentic is true once the delivery's signature verified. Only an
 	// authentic delivery is ever quarantined: anyone can send a bad one.
 	Authentic bool
@@ -270,8 +271,9 @@ const OutcomeQuarantined Outcome = "quarantined"
 type DeliveryOutcome struct {
 	// Result is the intake's, when the delivery was processed.
 	Result IntakeResult
-	// DeliveryID is the storefront's delivery id, when the parser read it.
-	DeliveryID string
+	// DeliveryID and Topic are the storefront's delivery id and event
+	// name, when the parser read them.
+	DeliveryID, Topic string
 	// Quarantined is the item the delivery is kept in, when it could not
 	// be processed; Cause is why (for the log, never for the sender).
 	Quarantined *QuarantinedDelivery
@@ -291,7 +293,7 @@ func (s *Quarantine) Deliver(ctx context.Context, d RawDelivery) (DeliveryOutcom
 	}
 	p, err := s.process.Process(ctx, d)
 	if err == nil {
-		return DeliveryOutcome{Result: p.Result, DeliveryID: p.DeliveryID}, nil
+		return DeliveryOutcome{Result: p.Result, DeliveryID: p.DeliveryID, Topic: p.Topic}, nil
 	}
 	if !p.Authentic || !Quarantinable(err) {
 		return DeliveryOutcome{DeliveryID: p.DeliveryID}, err
@@ -302,7 +304,7 @@ func (s *Quarantine) Deliver(ctx context.Context, d RawDelivery) (DeliveryOutcom
 	})
 	switch {
 	case herr == nil:
-		return DeliveryOutcome{DeliveryID: p.DeliveryID, Quarantined: held, Cause: err}, nil
+		return DeliveryOutcome{DeliveryID: p.DeliveryID, Topic: p.Topic, Quarantined: held, Cause: err}, nil
 	case IsKind(herr, Transient):
 		// Keeping it failed for now: the storefront's retry will try again.
 		return DeliveryOutcome{DeliveryID: p.DeliveryID}, Wrap(op, Transient, "quarantine_unavailable",
