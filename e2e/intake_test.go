@@ -537,7 +537,7 @@ func TestIntakeRefusalsE2E(t *testing.T) {
 		code   string
 	}{
 		{"tampered body", tampered, 401, "invalid_signature"},
-		{"no signature", unsigned, 401, "missing_signature"},
+		{"no signature", unsigned, 401, "invalid_signature"}, // every signature failure answers alike
 		{"over 1 MiB", big, 413, "body_too_large"},
 	}
 	for _, c := range cases {

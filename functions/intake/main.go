@@ -1,6 +1,7 @@
 // Command intake is IntakeFunction: storefront webhooks (POST
 // /webhooks/{source}) and staff's manual orders (POST /orders) into the
-// order store. It only wires: the clients are built once per cold start and
+// order store, and the quarantine of deliveries that could not be
+// processed (/quarantine). It only wires: the clients are built once per cold start and
 // shared by every invocation.
 package main
 
@@ -64,7 +65,7 @@ func main() {
 		EcwidStoreID: ecwidStoreID,
 		Now:          time.Now,
 	}
-	h, err := intake.New(svc, deps)
+	h, err := intake.New(svc, deps, intake.Config{Quarantine: store.Quarantine(), Metrics: platform.StdoutMetrics()})
 	if err != nil {
 		platform.FailInit(log, "build the intake handlers", err)
 	}

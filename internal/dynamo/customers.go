@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/platform"
 )
 
 // Customers is the DynamoDB order.CustomerStore: it reads the summaries
@@ -34,7 +35,7 @@ func (c *Customers) Get(ctx context.Context, email string) (*order.CustomerSumma
 		TableName: aws.String(c.s.table), Key: key(customerPK(e), skCustomer), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
-		return nil, mapErr(op, fmt.Errorf("get customer %s: %w", e, err))
+		return nil, mapErr(op, fmt.Errorf("get customer %s: %w", platform.RedactEmail(e), err))
 	}
 	if len(out.Item) == 0 {
 		return nil, notFound(op, "customer", email)
@@ -62,11 +63,11 @@ func decodeCustomer(email string, it item) (*order.CustomerSummary, error) {
 		}
 		cur, err := order.ParseCurrency(code)
 		if err != nil {
-			return nil, fmt.Errorf("customer %s: %w", email, err)
+			return nil, fmt.Errorf("customer %s: %w", platform.RedactEmail(email), err)
 		}
 		amt, err := decimal.NewFromString(n.Value)
 		if err != nil {
-			return nil, fmt.Errorf("customer %s: total in %s: %w", email, code, err)
+			return nil, fmt.Errorf("customer %s: total in %s: %w", platform.RedactEmail(email), code, err)
 		}
 		sum.TotalSpent = append(sum.TotalSpent, order.NewMoney(amt, cur))
 	}

@@ -91,6 +91,13 @@ func FuzzWebhookIntake(f *testing.F) {
 		if first.Status >= 500 {
 			t.Fatalf("status %d: %s", first.Status, first.Raw)
 		}
+		if first.Status == http.StatusAccepted {
+			// Kept in the quarantine: the retry is the same item.
+			if again := serve(t, r, ev); again.Status != http.StatusAccepted || again.Quarantined != first.Quarantined {
+				t.Fatalf("retry of a quarantined delivery answered %d %+v after %+v", again.Status, again.Quarantined, first.Quarantined)
+			}
+			return
+		}
 		if first.Status >= 300 {
 			return
 		}

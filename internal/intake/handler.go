@@ -28,27 +28,61 @@ type Service interface {
 
 var _ Service = (*order.Intake)(nil)
 
+// Metrics records the intake's counts: *platform.Metrics.
+type Metrics interface {
+	Count(name string, dims map[string]string) error
+}
+
+var _ Metrics = (*platform.Metrics)(nil)
+
 // Handler serves the intake routes.
 type Handler struct {
-	svc  Service
-	deps webhook.Deps
+	svc        Service
+	quarantine QuarantineService
+	metrics    Metrics
+}
+
+// Config are the handlers' other dependencies.
+type Config struct {
+	// Quarantine keeps the authentic deliveries that cannot be processed.
+	// Required.
+	Quarantine order.QuarantineStore
+	// Metrics records accepted, duplicate, quarantined and refused
+	// deliveries. Required.
+	Metrics Metrics
 }
 
 // New returns the handlers over svc; deps are what webhook.Parse needs
-// (the secrets, the Ecwid client, the clock). svc and deps.Secrets are
+// (the secrets, the Ecwid client, the clock, which also dates the arrival of
+// a delivery). svc, deps.Secrets, cfg.Quarantine and cfg.Metrics are
 // required; deps.Ecwid only for Ecwid deliveries.
-func New(svc Service, deps webhook.Deps) (*Handler, error) {
-	if err := order.RequireDeps("intake.New", order.Need("Service", svc), order.Need("Secrets", deps.Secrets)); err != nil {
+func New(svc Service, deps webhook.Deps, cfg Config) (*Handler, error) {
+	const op = "intake.New"
+	if err := order.RequireDeps(op, order.Need("Service", svc), order.Need("Secrets", deps.Secrets),
+		order.Need("Quarantine", cfg.Quarantine), order.Need("Metrics", cfg.Metrics)); err != nil {
 		return nil, err
 	}
-	return &Handler{svc: svc, deps: deps}, nil
+	p, err := NewProcessor(svc, deps)
+	if err != nil {
+		return nil, err
+	}
+	q, err := order.NewQuarantine(order.QuarantineDeps{Store: cfg.Quarantine, Processor: p, Now: deps.Now})
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{svc: svc, quarantine: q, metrics: cfg.Metrics}, nil
 }
 
 // Register adds the intake routes to r: the webhooks are signed, not
-// authorised by a token; a manual order needs orders:write.
+// authorised by a token; a manual order and the quarantine need
+// orders:write.
 func (h *Handler) Register(r *apihttp.Router) {
 	r.Handle(RouteWebhook, h.Webhook)
 	r.Handle(RouteManualOrder, h.ManualOrder, apihttp.Scope(apihttp.ScopeOrdersWrite))
+	r.Handle(RouteQuarantineList, h.ListQuarantine, apihttp.Scope(apihttp.ScopeOrdersWrite))
+	r.Handle(RouteQuarantineGet, h.GetQuarantined, apihttp.Scope(apihttp.ScopeOrdersWrite))
+	r.Handle(RouteQuarantineReplay, h.ReplayQuarantined, apihttp.Scope(apihttp.ScopeOrdersWrite))
+	r.Handle(RouteQuarantineReplayAll, h.ReplayAllQuarantined, apihttp.Scope(apihttp.ScopeOrdersWrite))
 }
 
 // Router returns a router with the intake routes; the body limit is the
@@ -59,28 +93,54 @@ func (h *Handler) Router(opts ...apihttp.Option) *apihttp.Router {
 	return r
 }
 
+// Codes of the webhook answers that are not the intake's.
+const (
+	// CodeSignatureRejected is the one code of every signature failure:
+	// the sender learns that the signature did not verify, never why
+	// (which secret is missing, which header is malformed); the log says.
+	CodeSignatureRejected = "invalid_signature"
+)
+
 // Webhook handles POST /webhooks/{source}: 201 for a new order, 200 for
 // anything else accepted (an update, a retry, a checkout, a ping), with the
-// outcome and the order's id. Storefronts only need a 2xx; the body helps
-// whoever reads their delivery logs.
+// outcome and the order's id; 202 {"outcome":"quarantined","code",
+// "quarantineId"} for an authentic delivery that could not be processed and
+// is kept for staff to replay (202 counts as delivered for every
+// storefront: docs/WEBHOOKS.md). Storefronts only need a 2xx; the body
+// helps whoever reads their delivery logs.
 func (h *Handler) Webhook(ctx context.Context, req *apihttp.Request) (*apihttp.Response, error) {
+	const op = "intake.Webhook"
 	body, err := req.Body()
 	if err != nil {
 		return nil, err
 	}
 	source := req.PathParam("source")
-	// Verify, not Parse: an Ecwid order is fetched by the intake, once it
-	// has claimed the signed event id (see order.Inbound.Fetch).
-	d, err := webhook.Verify(ctx, source, req.Event.Headers, body, h.deps)
+	dims := map[string]string{platform.DimensionSource: source}
+	out, err := h.quarantine.Deliver(ctx, order.RawDelivery{Source: order.Source(source), Headers: req.Event.Headers, Body: body})
+	log := platform.LoggerFrom(ctx).With("source", source, "topic", out.Topic, "delivery_id", out.DeliveryID)
 	if err != nil {
+		if order.IsKind(err, order.Unauthenticated) {
+			err = order.Wrap(op, order.Unauthenticated, CodeSignatureRejected, "the webhook signature could not be verified", err)
+		}
+		if k := order.KindOf(err); k != order.Transient && k != order.Internal {
+			h.count(ctx, platform.MetricDeliveriesRefused, dims)
+		}
 		return nil, err
 	}
-	res, err := h.svc.Receive(ctx, inboundOf(d, fingerprint(body)))
-	if err != nil {
-		return nil, err
+	if q := out.Quarantined; q != nil {
+		h.count(ctx, platform.MetricDeliveriesQuarantined, dims)
+		log.Warn("webhook quarantined", "quarantine_id", q.ID, "code", q.Reason.Code, "attempts", q.Attempts,
+			"error", out.Cause.Error())
+		return apihttp.JSON(http.StatusAccepted, quarantinedAnswer{Outcome: order.OutcomeQuarantined, Code: q.Reason.Code, QuarantineID: q.ID})
 	}
-	log := platform.LoggerFrom(ctx).With("source", source, "topic", d.Topic, "delivery_id", d.DeliveryID,
-		"outcome", string(res.Outcome))
+	res := out.Result
+	switch res.Outcome {
+	case order.OutcomeCreated:
+		h.count(ctx, platform.MetricOrdersAccepted, dims)
+	case order.OutcomeDuplicate:
+		h.count(ctx, platform.MetricOrdersDuplicate, dims)
+	}
+	log = log.With("outcome", string(res.Outcome))
 	if res.OrderID != "" {
 		log = platform.WithOrderID(log, res.OrderID)
 	}
@@ -94,6 +154,14 @@ func (h *Handler) Webhook(ctx context.Context, req *apihttp.Request) (*apihttp.R
 		status = http.StatusCreated
 	}
 	return apihttp.JSON(status, res)
+}
+
+// count records a metric; a metric that cannot be written is logged, never
+// a reason to fail the delivery.
+func (h *Handler) count(ctx context.Context, name string, dims map[string]string) {
+	if err := h.metrics.Count(name, dims); err != nil {
+		platform.LoggerFrom(ctx).Warn("metric not written", "metric", name, "error", err.Error())
+	}
 }
 
 // inboundOf maps a verified delivery onto the intake's input: the parser

@@ -14,8 +14,10 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/ordersmith/ordersmith/internal/apihttp"
+	"github.com/ordersmith/ordersmith/internal/intake"
 	"github.com/ordersmith/ordersmith/internal/memstore"
 	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/platform"
 	"github.com/ordersmith/ordersmith/internal/storetest"
 	"github.com/ordersmith/ordersmith/internal/webhook"
 )
@@ -196,7 +198,10 @@ type badDelivery struct {
 }
 
 // badDeliveries are the refusals both the unit and the integration tests
-// check: each is a typed 4xx and writes nothing.
+// check: each writes no order. One that proves nothing (no or a wrong
+// signature, an unknown source, a body over the limit) is a typed 4xx, and
+// every signature failure says the same; an authentic one refused for its
+// content is kept in the quarantine and answered 202 with its code.
 func badDeliveries() []badDelivery {
 	editGeneric := func(edit func(o map[string]any)) func(t testing.TB) events.APIGatewayV2HTTPRequest {
 		return func(t testing.TB) events.APIGatewayV2HTTPRequest {
@@ -219,7 +224,7 @@ func badDeliveries() []badDelivery {
 			ev := loadEvent(t, "intake", "shopify-webhook-orders-create")
 			delete(ev.Headers, "x-shopify-hmac-sha256")
 			return ev
-		}, time.Time{}, 401, "missing_signature"},
+		}, time.Time{}, 401, "invalid_signature"},
 		{"wrong signature", func(t testing.TB) events.APIGatewayV2HTTPRequest {
 			ev := loadEvent(t, "intake", "shopify-webhook-orders-create")
 			ev.Body = strings.Replace(ev.Body, `"60.60"`, `"0.60"`, 1)
@@ -233,9 +238,9 @@ func badDeliveries() []badDelivery {
 		}, time.Time{}, 401, "invalid_signature"},
 		{"stale generic timestamp", func(t testing.TB) events.APIGatewayV2HTTPRequest {
 			return loadEvent(t, "intake", "generic-webhook-order-created")
-		}, samplesSignedAt.Add(webhook.GenericTolerance + time.Minute), 401, "stale_timestamp"},
-		{"malformed JSON", shopifyWith(`{"id": 6123456789012, "currency": "EUR",`, nil), time.Time{}, 400, "malformed_json"},
-		{"invalid UTF-8", shopifyWith("{\"id\": 1, \"currency\": \"EUR\", \"note\": \"caf\xe9\"}", nil), time.Time{}, 400, "invalid_utf8"},
+		}, samplesSignedAt.Add(webhook.GenericTolerance + time.Minute), 401, "invalid_signature"},
+		{"malformed JSON", shopifyWith(`{"id": 6123456789012, "currency": "EUR",`, nil), time.Time{}, 202, "malformed_json"},
+		{"invalid UTF-8", shopifyWith("{\"id\": 1, \"currency\": \"EUR\", \"note\": \"caf\xe9\"}", nil), time.Time{}, 202, "invalid_utf8"},
 		{"body over 1 MiB", func(t testing.TB) events.APIGatewayV2HTTPRequest {
 			body := `{"id": 1, "note": "` + strings.Repeat("a", webhook.MaxBodyBytes) + `"}`
 			return signedWebhook(t, order.SourceShopify, []byte(body), samplesSignedAt, map[string]string{"x-shopify-topic": "orders/create"})
@@ -244,24 +249,24 @@ func badDeliveries() []badDelivery {
 			ev := loadEvent(t, "intake", "shopify-webhook-orders-create")
 			ev.Headers["x-shopify-topic"] = "products/create"
 			return ev
-		}, time.Time{}, 400, "unknown_topic"},
+		}, time.Time{}, 202, "unknown_topic"},
 		{"unknown source", func(t testing.TB) events.APIGatewayV2HTTPRequest {
 			ev := loadEvent(t, "intake", "shopify-webhook-orders-create")
 			ev.PathParameters["source"] = "amazon"
 			return ev
 		}, time.Time{}, 400, "unknown_source"},
-		{"missing required field", editGeneric(func(o map[string]any) { delete(o, "externalId") }), time.Time{}, 400, "missing_field"},
+		{"missing required field", editGeneric(func(o map[string]any) { delete(o, "externalId") }), time.Time{}, 202, "missing_field"},
 		{"quantity zero", editGeneric(func(o map[string]any) {
 			o["lines"].([]any)[0].(map[string]any)["quantity"] = 0
-		}), time.Time{}, 400, "invalid_quantity"},
+		}), time.Time{}, 202, "invalid_quantity"},
 		{"quantity negative", editGeneric(func(o map[string]any) {
 			o["lines"].([]any)[1].(map[string]any)["quantity"] = -2
-		}), time.Time{}, 400, "invalid_quantity"},
-		{"unknown currency", editGeneric(func(o map[string]any) { o["currency"] = "XYZ" }), time.Time{}, 400, "unknown_currency"},
+		}), time.Time{}, 202, "invalid_quantity"},
+		{"unknown currency", editGeneric(func(o map[string]any) { o["currency"] = "XYZ" }), time.Time{}, 202, "unknown_currency"},
 		{"totals mismatch", editGeneric(func(o map[string]any) {
 			// Two lines and a shipping charge: 0.03 of tolerance; 0.05 off is refused.
 			o["totals"].(map[string]any)["grand"] = "100.80"
-		}), time.Time{}, 400, "totals_mismatch"},
+		}), time.Time{}, 202, "totals_mismatch"},
 	}
 }
 
@@ -273,9 +278,21 @@ func TestWebhookRefusalsWriteNothing(t *testing.T) {
 			if !tt.now.IsZero() {
 				deps.Now = func() time.Time { return tt.now }
 			}
-			resp := serve(t, newRouter(t, e.svc, deps), tt.event(t))
-			if resp.Status != tt.status || resp.Error.Code != tt.code || resp.Error.Message == "" {
-				t.Fatalf("answer %d %q (%s), want %d %q with a message", resp.Status, resp.Error.Code, resp.Error.Message, tt.status, tt.code)
+			kept := memstore.NewQuarantine()
+			r := newRouterWith(t, e.svc, deps, intake.Config{Quarantine: kept, Metrics: platform.NewMetrics(discard{}, platform.MetricsNamespace, nil)})
+			resp := serve(t, r, tt.event(t))
+			if resp.Status != tt.status || resp.code() != tt.code || (resp.Status != http.StatusAccepted && resp.Error.Message == "") {
+				t.Fatalf("answer %d %q (%s), want %d %q with a message", resp.Status, resp.code(), resp.Error.Message, tt.status, tt.code)
+			}
+			// An authentic delivery refused for its content is kept, with
+			// why; nothing else is.
+			listed, err := kept.List(context.Background(), order.QuarantineHeld, order.PageRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := map[bool]int{true: 1, false: 0}[tt.status == http.StatusAccepted]; len(listed.Items) != want ||
+				(want == 1 && (listed.Items[0].Reason.Code != tt.code || listed.Items[0].ID != resp.Quarantined.QuarantineID)) {
+				t.Errorf("quarantine holds %+v, want %d item with code %s", listed.Items, want, tt.code)
 			}
 			if n := e.orderCount(t); n != 0 || len(e.store.Outbox()) != 0 {
 				t.Errorf("refused delivery wrote %d orders, %d events", n, len(e.store.Outbox()))

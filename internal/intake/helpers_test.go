@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -16,7 +17,9 @@ import (
 
 	"github.com/ordersmith/ordersmith/internal/apihttp"
 	"github.com/ordersmith/ordersmith/internal/intake"
+	"github.com/ordersmith/ordersmith/internal/memstore"
 	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/platform"
 	"github.com/ordersmith/ordersmith/internal/webhook"
 	"github.com/ordersmith/ordersmith/internal/webhook/ecwidstub"
 )
@@ -106,11 +109,20 @@ func webhookDeps(t testing.TB) webhook.Deps {
 	}
 }
 
-// newRouter wires the handlers over svc the way functions/intake does.
+// newRouter wires the handlers over svc the way functions/intake does,
+// with an in-memory quarantine and metrics written nowhere.
 func newRouter(t testing.TB, svc intake.Service, deps webhook.Deps) *apihttp.Router {
 	t.Helper()
+	return newRouterWith(t, svc, deps, intake.Config{
+		Quarantine: memstore.NewQuarantine(), Metrics: platform.NewMetrics(discard{}, platform.MetricsNamespace, nil),
+	})
+}
+
+// newRouterWith is newRouter with the given quarantine and metrics.
+func newRouterWith(t testing.TB, svc intake.Service, deps webhook.Deps, cfg intake.Config) *apihttp.Router {
+	t.Helper()
 	quiet := slog.New(slog.NewJSONHandler(discard{}, nil))
-	h, err := intake.New(svc, deps)
+	h, err := intake.New(svc, deps, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +187,21 @@ type response struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
 	}
+	// Quarantined is the answer to a delivery kept in the quarantine (202).
+	Quarantined struct {
+		Outcome      string `json:"outcome"`
+		Code         string `json:"code"`
+		QuarantineID string `json:"quarantineId"`
+	}
 	Raw string
+}
+
+// code is the answer's code: the error's, or the quarantine's reason.
+func (r response) code() string {
+	if r.Status == http.StatusAccepted {
+		return r.Quarantined.Code
+	}
+	return r.Error.Code
 }
 
 func serve(t testing.TB, r *apihttp.Router, ev events.APIGatewayV2HTTPRequest) response {
@@ -196,6 +222,12 @@ func serve(t testing.TB, r *apihttp.Router, ev events.APIGatewayV2HTTPRequest) r
 			t.Fatalf("error body %q is not {\"error\":{...}}: %v", out.Body, err)
 		}
 		resp.Error.Code, resp.Error.Message = body.Error.Code, body.Error.Message
+		return resp
+	}
+	if out.StatusCode == http.StatusAccepted {
+		if err := json.Unmarshal([]byte(out.Body), &resp.Quarantined); err != nil || resp.Quarantined.Outcome != "quarantined" || resp.Quarantined.QuarantineID == "" {
+			t.Fatalf("quarantine answer %q is not {\"outcome\":\"quarantined\",\"code\",\"quarantineId\"}: %v", out.Body, err)
+		}
 		return resp
 	}
 	if ev.RouteKey == intake.RouteManualOrder {

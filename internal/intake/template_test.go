@@ -10,12 +10,16 @@ import (
 
 // TestTemplateDeclaresEveryRoute keeps template.yaml and the code in step:
 // IntakeFunction declares exactly the intake's routes; the webhooks are
-// signed, not behind the authorizer, and a manual order needs orders:write
-// in both spellings.
+// signed, not behind the authorizer; a manual order and the quarantine need
+// orders:write in both spellings.
 func TestTemplateDeclaresEveryRoute(t *testing.T) {
 	e := newMemEnv(t)
 	r := newRouter(t, e.svc, webhookDeps(t))
-	want := map[string]string{intake.RouteWebhook: "", intake.RouteManualOrder: apihttp.ScopeOrdersWrite}
+	want := map[string]string{
+		intake.RouteWebhook: "", intake.RouteManualOrder: apihttp.ScopeOrdersWrite,
+		intake.RouteQuarantineList: apihttp.ScopeOrdersWrite, intake.RouteQuarantineGet: apihttp.ScopeOrdersWrite,
+		intake.RouteQuarantineReplay: apihttp.ScopeOrdersWrite, intake.RouteQuarantineReplayAll: apihttp.ScopeOrdersWrite,
+	}
 	for route, scope := range r.Routes() {
 		if w, ok := want[route]; !ok || w != scope {
 			t.Errorf("%s registered with scope %q, want %q", route, scope, w)

@@ -101,11 +101,14 @@ func (s *SESSender) Send(ctx context.Context, e Email) error {
 		return nil
 	}
 	var api smithy.APIError
+	// The cause is logged: neither the recipient nor an address SES quotes
+	// back goes to the logs in clear.
+	cause := platform.RedactedError{Err: fmt.Errorf("send e-mail to %s: %w", e.To, err)}
 	switch {
 	case platform.IsAPIError(err, "MessageRejected", "MailFromDomainNotVerifiedException", "BadRequestException"):
-		return order.Wrap(op, order.Invalid, "email_rejected", "SES refused the e-mail", fmt.Errorf("send e-mail to %s: %w", e.To, err))
+		return order.Wrap(op, order.Invalid, "email_rejected", "SES refused the e-mail", cause)
 	case errors.As(err, &api):
-		return order.Wrap(op, order.Transient, "email_unavailable", "SES is unavailable", fmt.Errorf("send e-mail to %s: %w", e.To, err))
+		return order.Wrap(op, order.Transient, "email_unavailable", "SES is unavailable", cause)
 	}
-	return fmt.Errorf("send e-mail to %s: %w", e.To, err)
+	return cause
 }

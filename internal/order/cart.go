@@ -78,7 +78,7 @@ func (c *Cart) Validate() error {
 		}
 	}
 	if c.Customer.Email != "" && !ValidEmail(c.Customer.Email) {
-		return bad("customer.email", "invalid_email", "customer e-mail %q is not an address", c.Customer.Email)
+		return bad("customer.email", "invalid_email", "customer e-mail is not an address") // never quoted: refusals are logged
 	}
 	if c.RecoveryURL != "" {
 		u, err := url.Parse(c.RecoveryURL)

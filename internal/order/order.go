@@ -212,7 +212,7 @@ func (o *Order) Validate() error {
 		}
 	}
 	if o.Customer.Email != "" && !ValidEmail(o.Customer.Email) {
-		return bad("customer.email", "invalid_email", "customer e-mail %q is not an address", o.Customer.Email)
+		return bad("customer.email", "invalid_email", "customer e-mail is not an address") // never quoted: refusals are logged
 	}
 	for i, l := range o.Lines {
 		field := fmt.Sprintf("lines[%d]", i)

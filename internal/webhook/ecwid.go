@@ -216,12 +216,11 @@ func parseEcwid(ctx context.Context, h map[string]string, body []byte, deps Deps
 	if storeID == "" {
 		return nil, missing(op, "storeId")
 	}
-	if err := checkEcwidID(op, "storeId", storeID, ecwidStoreIDPattern); err != nil {
-		return nil, err
-	}
 	if storeID != deps.EcwidStoreID {
-		// The store id is not signed: an event of another store is a
-		// signature captured elsewhere, or a forgery.
+		// The store id is not signed: an event of another store (or of no
+		// store id at all: the configured one is digits only, so nothing
+		// else reaches the API's URL) is a signature captured elsewhere, or
+		// a forgery.
 		return nil, order.E(op, order.Unauthenticated, "unknown_store", "the event is not for the configured Ecwid store")
 	}
 	orderID := firstNonEmpty(string(ev.Data.OrderID), string(ev.EntityID))

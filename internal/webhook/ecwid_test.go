@@ -294,23 +294,33 @@ func TestEcwidHTTPErrors(t *testing.T) {
 }
 
 func TestEcwidHTTPRequest(t *testing.T) {
-	// The request the client makes: path, escaping, token, and the ctx.
+	// The request the client makes: path, token, and the ctx; ids that
+	// are not Ecwid ids never reach a URL.
 	var gotPath, gotAuth string
+	requests := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests++
 		gotPath, gotAuth = r.URL.EscapedPath(), r.Header.Get("Authorization")
-		_, _ = w.Write([]byte(`{"id":"A/B"}`))
+		_, _ = w.Write([]byte(`{"id":"BTQ-1042"}`))
 	}))
 	defer srv.Close()
 	c := NewEcwidHTTP(EcwidConfig{BaseURL: srv.URL + "/api/v3/", Token: "secret_abc", Currency: "GBP"})
-	got, err := c.Order(context.Background(), "42", "A/B")
+	got, err := c.Order(context.Background(), "42", "BTQ-1042")
 	if err != nil {
 		t.Fatalf("order: %v", err)
 	}
-	if gotPath != "/api/v3/42/orders/A%2FB" || gotAuth != "Bearer secret_abc" {
+	if gotPath != "/api/v3/42/orders/BTQ-1042" || gotAuth != "Bearer secret_abc" {
 		t.Errorf("path %q auth %q", gotPath, gotAuth)
 	}
-	if got.Currency != "GBP" || string(got.JSON) != `{"id":"A/B"}` {
+	if got.Currency != "GBP" || string(got.JSON) != `{"id":"BTQ-1042"}` {
 		t.Errorf("got %+v", got)
+	}
+	for _, ids := range [][2]string{{"42", "A/B"}, {"42/../1", "A"}, {"42", "%2e%2e"}} {
+		_, err := c.Order(context.Background(), ids[0], ids[1])
+		wantError(t, err, order.Invalid, "invalid_id")
+	}
+	if requests != 1 {
+		t.Errorf("%d requests, want 1: a malformed id reached the API", requests)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

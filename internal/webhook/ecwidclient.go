@@ -93,6 +93,13 @@ func (c *EcwidHTTP) Order(ctx context.Context, storeID, orderID string) (EcwidOr
 	if storeID == "" || orderID == "" {
 		return EcwidOrder{}, order.E(op, order.Invalid, "missing_field", "a store id and an order id are required")
 	}
+	// Checked here, where the URL is built, whatever the caller checked.
+	if err := checkEcwidID(op, "storeId", storeID, ecwidStoreIDPattern); err != nil {
+		return EcwidOrder{}, err
+	}
+	if err := checkEcwidID(op, "orderId", orderID, ecwidOrderIDPattern); err != nil {
+		return EcwidOrder{}, err
+	}
 
 	u := c.baseURL + "/" + url.PathEscape(storeID) + "/orders/" + url.PathEscape(orderID)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ordersmith/ordersmith/internal/order"
@@ -63,6 +64,33 @@ const GenericTolerance = 5 * time.Minute
 // macEqual compares MACs in constant time. It is a variable only so that a
 // test can prove every comparison goes through hmac.Equal.
 var macEqual = hmac.Equal
+
+// Verification records whether a delivery's signature verified, so that
+// the edge can tell an authentic delivery that cannot be processed (kept in
+// the quarantine) from one that proves nothing (refused). Parse reports
+// every failure as an error; which side of the signature check it came
+// from is only known here.
+type Verification struct{ ok atomic.Bool }
+
+type verificationKey struct{}
+
+// WithVerification returns ctx carrying a new Verification, which Parse
+// sets once the delivery's signature has verified.
+func WithVerification(ctx context.Context) (context.Context, *Verification) {
+	v := &Verification{}
+	return context.WithValue(ctx, verificationKey{}, v), v
+}
+
+// Verified reports whether the signature verified.
+func (v *Verification) Verified() bool { return v != nil && v.ok.Load() }
+
+// markVerified records in ctx's Verification, if any, that the signature
+// verified.
+func markVerified(ctx context.Context) {
+	if v, ok := ctx.Value(verificationKey{}).(*Verification); ok {
+		v.ok.Store(true)
+	}
+}
 
 func hmacSHA256(key, msg []byte) []byte {
 	m := hmac.New(sha256.New, key)
@@ -128,6 +156,7 @@ func verifyBase64MAC(ctx context.Context, op string, deps Deps, src order.Source
 	if !anyMatch(keys, msg, [][]byte{mac}) {
 		return order.E(op, order.Unauthenticated, "invalid_signature", fmt.Sprintf("the %s header does not match the body", headerName))
 	}
+	markVerified(ctx)
 	return nil
 }
 
@@ -225,6 +254,7 @@ func verifyGeneric(ctx context.Context, op string, deps Deps, h string, body []b
 		e.Details = map[string]any{"signedAt": signed.UTC().Format(time.RFC3339), "now": now.UTC().Format(time.RFC3339)}
 		return e
 	}
+	markVerified(ctx)
 	return nil
 }
 

@@ -252,3 +252,41 @@ func FuzzSignatureHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestVerificationRecordsTheSignature: the edge learns whether a failing
+// delivery was authentic (its signature verified before the failure) or
+// proves nothing.
+func TestVerificationRecordsTheSignature(t *testing.T) {
+	secret := []byte("shpss_test")
+	body := []byte(`{"id": 1, "not": "an order"}`)
+	signed, err := SignatureHeaders(order.SourceShopify, secret, body, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed["x-shopify-topic"] = "orders/create"
+	deps := Deps{Secrets: StaticSecrets{"shopify": {secret}}}
+	cases := []struct {
+		name    string
+		headers map[string]string
+		want    bool
+	}{
+		{"signed, refused for its content", signed, true},
+		{"unsigned", map[string]string{"x-shopify-topic": "orders/create"}, false},
+		{"wrong signature", map[string]string{"x-shopify-topic": "orders/create", "x-shopify-hmac-sha256": "iKqz7ejTrflNJquQ07r9SiCDBww7zOnAFO4EpEOEfAs="}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, v := WithVerification(context.Background())
+			if _, err := Parse(ctx, "shopify", c.headers, body, deps); err == nil {
+				t.Fatal("want a refusal")
+			}
+			if v.Verified() != c.want {
+				t.Fatalf("Verified() = %v, want %v", v.Verified(), c.want)
+			}
+		})
+	}
+	var none *Verification
+	if none.Verified() {
+		t.Fatal("a nil Verification verified")
+	}
+}
