@@ -83,7 +83,7 @@ func TestProvisionRealTemplate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Attributes["VisibilityTimeout"] != "60" {
+		if got.Attributes["VisibilityTimeout"] != "180" {
 			t.Errorf("VisibilityTimeout = %q", got.Attributes["VisibilityTimeout"])
 		}
 		var rp struct {
