@@ -253,14 +253,11 @@ func notProvisioned(t *samtemplate.Template, c *samtemplate.Context) ([]string, 
 		if _, managed := managedTypes[r.Type]; managed || servedElsewhere[r.Type] {
 			continue
 		}
-		if r.Condition != "" {
-			on, err := t.ConditionTrue(r.Condition, c)
+		if on, err := resourceOn(t, id, c); err != nil || !on {
 			if err != nil {
-				return nil, fmt.Errorf("resource %s: %w", id, err)
+				return nil, err
 			}
-			if !on {
-				continue
-			}
+			continue
 		}
 		byType[r.Type] = append(byType[r.Type], id)
 	}
@@ -330,6 +327,19 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// resourceOn reports whether the resource's Condition, if any, holds.
+func resourceOn(t *samtemplate.Template, id string, c *samtemplate.Context) (bool, error) {
+	cond := t.Resources[id].Condition
+	if cond == "" {
+		return true, nil
+	}
+	on, err := t.ConditionTrue(cond, c)
+	if err != nil {
+		return false, fmt.Errorf("resource %s: %w", id, err)
+	}
+	return on, nil
+}
+
 // creationOrder returns the managed resources whose condition holds, each
 // after the managed resources it refers to (a queue after its dead-letter
 // queue), ties broken by logical id.
@@ -341,14 +351,11 @@ func creationOrder(t *samtemplate.Template, c *samtemplate.Context) ([]string, e
 		if !ok {
 			continue
 		}
-		if r.Condition != "" {
-			on, err := t.ConditionTrue(r.Condition, c)
+		if on, err := resourceOn(t, id, c); err != nil || !on {
 			if err != nil {
-				return nil, fmt.Errorf("resource %s: %w", id, err)
+				return nil, err
 			}
-			if !on {
-				continue
-			}
+			continue
 		}
 		var used []any
 		for _, n := range names {
