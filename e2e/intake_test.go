@@ -553,7 +553,7 @@ func TestIntakeRefusalsE2E(t *testing.T) {
 // TestSettingsE2E: the exchange-rate table through the settings API (the
 // numbering is left alone: other tests number orders in the same table).
 func TestSettingsE2E(t *testing.T) {
-	write := sys.Token(t, "camille@shop", "orders:write", "orders:read")
+	write := sys.Token(t, "camille@shop", "settings:write", "orders:read")
 	day := fmt.Sprintf("2001-01-%02d", 1+intakeRun%28)
 	if r := sys.Do(t, http.MethodPut, "/exchange-rates/ISK/"+day, write, []byte(`{"rate":"0.0066"}`), nil); r.Status != http.StatusOK {
 		t.Fatalf("put rate: %d %s", r.Status, r.Body)
@@ -570,5 +570,8 @@ func TestSettingsE2E(t *testing.T) {
 	}
 	if r := sys.Do(t, http.MethodPut, "/exchange-rates/ISK/"+day, sys.Token(t, "viewer@shop", "orders:read"), []byte(`{"rate":"1"}`), nil); r.Status != http.StatusForbidden {
 		t.Errorf("read-only token put a rate: %d", r.Status)
+	}
+	if r := sys.Do(t, http.MethodPut, "/exchange-rates/ISK/"+day, sys.Token(t, "clerk@shop", "orders:read", "orders:write"), []byte(`{"rate":"1"}`), nil); r.Status != http.StatusForbidden {
+		t.Errorf("an orders:write token put a rate (settings:write needed): %d", r.Status)
 	}
 }

@@ -22,6 +22,7 @@ const (
 	cfnLintVersion            = "1.58.0" // aws-sam-cli 1.170.0 requires cfn-lint >=1.52.0,<1.59
 	cfnLintServerlessVersion  = "0.3.6"
 	cfnLintServerlessOptional = true // lint rules are a bonus; sam validate --lint works without them
+	checkovVersion            = "3.3.30"
 )
 
 // component is one thing devstack installs into .cache/.
@@ -51,6 +52,14 @@ func (s *stack) components() []component {
 			dir:     s.path("venv-sam"),
 			spec:    "aws-sam-cli==" + samCLIVersion + " cfn-lint==" + cfnLintVersion + " cfn-lint-serverless==" + cfnLintServerlessVersion,
 			install: s.installSAM,
+		},
+		{
+			// A virtualenv of its own: checkov pins many libraries (boto3,
+			// cfn-lint's dependencies among them) that must not move SAM's.
+			name:    "checkov",
+			dir:     s.path("venv-checkov"),
+			spec:    "checkov==" + checkovVersion,
+			install: s.installCheckov,
 		},
 	}
 }
@@ -171,6 +180,14 @@ func (s *stack) installSAM(ctx context.Context, dir string) error {
 		return nil
 	}
 	return err
+}
+
+func (s *stack) installCheckov(ctx context.Context, dir string) error {
+	if err := runLogged(ctx, s.root, "python3", "-m", "venv", dir); err != nil {
+		return err
+	}
+	return runLogged(ctx, s.root, filepath.Join(dir, "bin", "pip"), "install", "-q", "--disable-pip-version-check",
+		"checkov=="+checkovVersion)
 }
 
 // runLogged runs a command and, when it fails, returns the tail of its output

@@ -133,6 +133,43 @@ func TestBuildModelFromTheConformanceTemplate(t *testing.T) {
 	}
 }
 
+// routeAuth describes each route of an API: "open", or the authorizer's
+// name and the route's scopes.
+func routeAuth(a *apiSpec) map[string]string {
+	out := map[string]string{}
+	for _, r := range a.Routes {
+		auth := "open"
+		if r.Authorizer != nil {
+			auth = fmt.Sprintf("%s %v", r.Authorizer.Name, r.Scopes)
+		}
+		out[r.Key()] = auth
+	}
+	return out
+}
+
+// TestBuildModelDefaultAuthorizer: with Auth.DefaultAuthorizer, a route
+// that names no authorizer is behind the default one (any valid token when
+// it names no scope), and only Authorizer: NONE leaves a route open.
+func TestBuildModelDefaultAuthorizer(t *testing.T) {
+	m, _, err := offlineModel(t, "cmd/samlocal/testdata/template.yaml", func(tpl *samtemplate.Template) {
+		tpl.Resources["Api"].Properties["Auth"].(map[string]any)["DefaultAuthorizer"] = "StaffJwt"
+		open := tpl.Resources["EchoFunction"].Properties["Events"].(map[string]any)["Open"].(map[string]any)
+		open["Properties"].(map[string]any)["Auth"] = map[string]any{"Authorizer": "NONE"}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := routeAuth(m.APIs["Api"])
+	want := map[string]string{
+		"GET /echo/{proxy+}": "open",
+		"GET /admin/orders":  "StaffJwt [orders:read]",
+		"POST /slow":         "StaffJwt []",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("routes = %v, want %v", got, want)
+	}
+}
+
 func TestBuildModelRejectsBrokenEvents(t *testing.T) {
 	event := func(fn, name string, ev map[string]any) func(*samtemplate.Template) {
 		return func(tpl *samtemplate.Template) {
@@ -173,6 +210,15 @@ func TestBuildModelFromTheProjectTemplate(t *testing.T) {
 	staff := api.Authorizers["StaffJwt"]
 	if staff == nil || staff.Issuer != devauth.Issuer || strings.Join(staff.Audience, ",") != devauth.Audience {
 		t.Errorf("StaffJwt = %+v: the local parameters must make it the local issuer (CreateUserPool false)", staff)
+	}
+	// The project's API closes every route but the signed webhooks.
+	for route, auth := range routeAuth(api) {
+		if open := auth == "open"; open != (route == "POST /webhooks/{source}") {
+			t.Errorf("route %s is %s locally", route, auth)
+		}
+	}
+	if _, ok := m.Functions["StaffScopesFunction"]; !ok {
+		t.Error("StaffScopesFunction does not run locally: its sample cannot be invoked")
 	}
 	for _, w := range m.Warnings {
 		t.Logf("warning: %s", w)

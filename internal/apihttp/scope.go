@@ -13,9 +13,18 @@ import (
 // template.yaml lists both on each route (ScopeSpellings). A new scope is
 // one more constant here.
 const (
-	ScopeOrdersRead  = "orders:read"
-	ScopeOrdersWrite = "orders:write"
+	ScopeOrdersRead    = "orders:read"    // read orders, stock, settings and exchange rates
+	ScopeOrdersWrite   = "orders:write"   // create orders, change their status, count stock
+	ScopeSettingsWrite = "settings:write" // change the shop's settings and exchange rates
+	ScopeFinanceRead   = "finance:read"   // read the shop's money: invoices, credit notes, exports
 )
+
+// StaffScopes returns every scope above, in the order of their declaration:
+// what the staff identity provider must be able to issue (template.yaml's
+// Cognito resource servers, kept in step by a test).
+func StaffScopes() []string {
+	return []string{ScopeOrdersRead, ScopeOrdersWrite, ScopeSettingsWrite, ScopeFinanceRead}
+}
 
 // ScopeSpellings returns the spellings of scope a token may carry: as given,
 // then with its first ":" as "/" (Cognito's resource-server form), in the

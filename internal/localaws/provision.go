@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"net/mail"
 	"sort"
 	"strings"
 
@@ -23,8 +24,23 @@ const (
 	BucketType = "AWS::S3::Bucket"
 )
 
-// MailFromParam is the template parameter naming the verified SES sender.
-const MailFromParam = "MailFrom"
+// The template parameters naming the SES sender: MailFromParam the sender
+// (an address, possibly with a display name), MailFromAddressParam its bare
+// address when it has a display name, SESIdentityParam the verified
+// identity (a domain or an address) when it is not the sender address.
+const (
+	MailFromParam        = "MailFrom"
+	MailFromAddressParam = "MailFromAddress"
+	SESIdentityParam     = "SesIdentity"
+)
+
+// servedElsewhere are the resource types the local runtime (cmd/samlocal)
+// emulates itself: Provision neither creates nor reports them.
+var servedElsewhere = map[string]bool{
+	samtemplate.FunctionType:   true,
+	"AWS::Serverless::HttpApi": true,
+	"AWS::Logs::LogGroup":      true,
+}
 
 // Resources is what Provision created: for each logical id, what Ref and
 // Fn::GetAtt return, the way CloudFormation would report them.
@@ -38,10 +54,15 @@ type Resources struct {
 	Attrs map[string]map[string]string
 	// Types is the resource type per logical id.
 	Types map[string]string
-	// MailFrom is the SES identity that was verified, if any.
+	// MailFrom is the sender address that was verified as an SES identity,
+	// if any (the bare address, display name removed).
 	MailFrom string
+	// SESIdentities are the SES identities verified: the sender address,
+	// and the template's SesIdentity (a domain, say) when it is another.
+	SESIdentities []string
 	// Skipped lists, one line each, the template properties the emulators
-	// cannot apply and that were therefore left out.
+	// cannot apply and the resources they do not hold (alarms, topics,
+	// bucket policies, the Cognito pool...), which were therefore left out.
 	Skipped []string
 }
 
@@ -165,17 +186,88 @@ func Provision(ctx context.Context, cfg aws.Config, t *samtemplate.Template, c *
 			res.Skipped = append(res.Skipped, id+": "+s)
 		}
 	}
-	if _, ok := t.Parameters[MailFromParam]; ok {
-		from, err := t.ParamValue(MailFromParam, c)
-		if err != nil {
-			return nil, fmt.Errorf("provision SES identity: %w", err)
-		}
-		if err := EnsureEmailIdentity(ctx, cl.SES, from); err != nil {
-			return nil, fmt.Errorf("provision SES identity %s: %w", from, err)
-		}
-		res.MailFrom = from
+	skipped, err := notProvisioned(t, c)
+	if err != nil {
+		return nil, fmt.Errorf("provision: %w", err)
 	}
+	res.Skipped = append(res.Skipped, skipped...)
+	from, ids, err := sesIdentities(t, c)
+	if err != nil {
+		return nil, fmt.Errorf("provision SES identity: %w", err)
+	}
+	for _, id := range ids {
+		if err := EnsureEmailIdentity(ctx, cl.SES, id); err != nil {
+			return nil, fmt.Errorf("provision SES identity %s: %w", id, err)
+		}
+	}
+	res.MailFrom, res.SESIdentities = from, ids
 	return res, nil
+}
+
+// sesIdentities returns the sender address the template's parameters name
+// (MailFromAddress, else MailFrom without its display name) and the SES
+// identities to verify for it: the address, and SesIdentity when set and
+// different. A template without MailFrom names none.
+func sesIdentities(t *samtemplate.Template, c *samtemplate.Context) (string, []string, error) {
+	param := func(name string) (string, error) {
+		if _, ok := t.Parameters[name]; !ok {
+			return "", nil
+		}
+		return t.ParamValue(name, c)
+	}
+	mailFrom, err := param(MailFromParam)
+	if err != nil || mailFrom == "" {
+		return "", nil, err
+	}
+	from, err := param(MailFromAddressParam)
+	if err != nil {
+		return "", nil, err
+	}
+	if from == "" {
+		a, err := mail.ParseAddress(mailFrom)
+		if err != nil {
+			return "", nil, fmt.Errorf("%s %q: %w", MailFromParam, mailFrom, err)
+		}
+		from = a.Address
+	}
+	ids := []string{from}
+	identity, err := param(SESIdentityParam)
+	if err != nil {
+		return "", nil, err
+	}
+	if identity != "" && identity != from {
+		ids = append(ids, identity)
+	}
+	return from, ids, nil
+}
+
+// notProvisioned reports, one line per type, the resources whose condition
+// holds that Provision does not create and the local runtime does not serve
+// either: CloudWatch alarms, SNS topics, bucket policies, IAM, Cognito. The
+// emulators need none of them to run the functions; the report says what
+// differs from AWS.
+func notProvisioned(t *samtemplate.Template, c *samtemplate.Context) ([]string, error) {
+	byType := map[string][]string{}
+	for _, id := range t.ResourceIDs("") {
+		r := t.Resources[id]
+		if _, managed := managedTypes[r.Type]; managed || servedElsewhere[r.Type] {
+			continue
+		}
+		if on, err := resourceOn(t, id, c); err != nil || !on {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		byType[r.Type] = append(byType[r.Type], id)
+	}
+	var out []string
+	for typ, ids := range byType {
+		sort.Strings(ids)
+		out = append(out, fmt.Sprintf("%s: not provisioned locally (%s)", typ, strings.Join(ids, ", ")))
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // Each managed type's properties Provision reads. Only these are resolved,
@@ -235,6 +327,19 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// resourceOn reports whether the resource's Condition, if any, holds.
+func resourceOn(t *samtemplate.Template, id string, c *samtemplate.Context) (bool, error) {
+	cond := t.Resources[id].Condition
+	if cond == "" {
+		return true, nil
+	}
+	on, err := t.ConditionTrue(cond, c)
+	if err != nil {
+		return false, fmt.Errorf("resource %s: %w", id, err)
+	}
+	return on, nil
+}
+
 // creationOrder returns the managed resources whose condition holds, each
 // after the managed resources it refers to (a queue after its dead-letter
 // queue), ties broken by logical id.
@@ -246,14 +351,11 @@ func creationOrder(t *samtemplate.Template, c *samtemplate.Context) ([]string, e
 		if !ok {
 			continue
 		}
-		if r.Condition != "" {
-			on, err := t.ConditionTrue(r.Condition, c)
+		if on, err := resourceOn(t, id, c); err != nil || !on {
 			if err != nil {
-				return nil, fmt.Errorf("resource %s: %w", id, err)
+				return nil, err
 			}
-			if !on {
-				continue
-			}
+			continue
 		}
 		var used []any
 		for _, n := range names {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +84,7 @@ func TestProvisionRealTemplate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.Attributes["VisibilityTimeout"] != "60" {
+		if got.Attributes["VisibilityTimeout"] != "180" {
 			t.Errorf("VisibilityTimeout = %q", got.Attributes["VisibilityTimeout"])
 		}
 		var rp struct {
@@ -408,6 +409,104 @@ func deleteAll(t *testing.T, cl *localaws.Clients, res *localaws.Resources) {
 		}
 		if err != nil {
 			t.Errorf("delete %s: %v", id, err)
+		}
+	}
+}
+
+// notEmulated is a template with the resource types the emulators do not
+// hold, beside one they do: alarms, a topic and its subscriptions, a bucket
+// policy, an IAM role; and a sender with a display name in a verified
+// domain.
+const notEmulated = `
+Parameters:
+  Prefix: {Type: String}
+  MailFrom: {Type: String}
+  MailFromAddress: {Type: String, Default: ""}
+  SesIdentity: {Type: String, Default: ""}
+  AlarmEmail: {Type: String, Default: ""}
+Conditions:
+  HasAlarmEmail: !Not [!Equals [!Ref AlarmEmail, ""]]
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub "${Prefix}-bucket"
+  BucketPolicy:
+    Type: AWS::S3::BucketPolicy
+    Properties:
+      Bucket: !Ref Bucket
+      PolicyDocument:
+        Statement:
+          - {Effect: Deny, Principal: "*", Action: "s3:*", Resource: !Sub "${Bucket.Arn}/*", Condition: {Bool: {aws:SecureTransport: "false"}}}
+  Topic:
+    Type: AWS::SNS::Topic
+  Subscription:
+    Type: AWS::SNS::Subscription
+    Condition: HasAlarmEmail
+    Properties: {TopicArn: !Ref Topic, Protocol: email, Endpoint: !Ref AlarmEmail}
+  DepthAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/SQS
+      MetricName: ApproximateNumberOfMessagesVisible
+      AlarmActions: [!Ref Topic]
+  ErrorsAlarm:
+    Type: AWS::CloudWatch::Alarm
+    Properties:
+      Namespace: AWS/Lambda
+      MetricName: Errors
+      AlarmActions: [!Ref Topic]
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: "sts:AssumeRole"}]}
+  Logs:
+    Type: AWS::Logs::LogGroup
+`
+
+// TestProvisionSkipsWhatTheEmulatorsDoNotHold: alarms, topics, bucket
+// policies and IAM are reported as not provisioned (one line per type, the
+// subscription whose condition is false left out), the bucket is still
+// created, log groups (the local runtime's) are not reported, and the SES
+// identities verified are the sender's bare address and its domain.
+func TestProvisionSkipsWhatTheEmulatorsDoNotHold(t *testing.T) {
+	cfg := localawstest.Config(t)
+	tpl, err := samtemplate.Parse([]byte(notEmulated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := localawstest.UniqueName(t, 40)
+	from := localawstest.Recipient(t)
+	domain := prefix + ".example.org"
+	c := devContext()
+	c.StackName = prefix
+	c.Params = map[string]string{"Prefix": prefix, "MailFrom": "La Boutique <" + from + ">", "SesIdentity": domain}
+	res, err := localaws.Provision(t.Context(), cfg, tpl, c)
+	cl := localaws.NewClients(cfg)
+	if res != nil {
+		t.Cleanup(func() { deleteAll(t, cl, res) })
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Refs["Bucket"] != prefix+"-bucket" {
+		t.Errorf("Ref Bucket = %q", res.Refs["Bucket"])
+	}
+	want := []string{
+		"AWS::CloudWatch::Alarm: not provisioned locally (DepthAlarm, ErrorsAlarm)",
+		"AWS::IAM::Role: not provisioned locally (Role)",
+		"AWS::S3::BucketPolicy: not provisioned locally (BucketPolicy)",
+		"AWS::SNS::Topic: not provisioned locally (Topic)",
+	}
+	if !slices.Equal(res.Skipped, want) {
+		t.Errorf("Skipped =\n%s\nwant\n%s", strings.Join(res.Skipped, "\n"), strings.Join(want, "\n"))
+	}
+	if res.MailFrom != from || !slices.Equal(res.SESIdentities, []string{from, domain}) {
+		t.Errorf("MailFrom %q, identities %v; want %q and [%s %s]", res.MailFrom, res.SESIdentities, from, from, domain)
+	}
+	for _, id := range res.SESIdentities {
+		if _, err := cl.SES.GetEmailIdentity(t.Context(), &sesv2.GetEmailIdentityInput{EmailIdentity: aws.String(id)}); err != nil {
+			t.Errorf("identity %s: %v", id, err)
 		}
 	}
 }

@@ -72,7 +72,7 @@ func TestRealTemplateStructure(t *testing.T) {
 			t.Errorf("%s.Type = %q, want %q", id, got, typ)
 		}
 	}
-	if r := tpl.Resources["StaffUserPoolClient"]; r.Condition != "CreateUserPool" || !reflect.DeepEqual(r.DependsOn, []string{"StaffResourceServer"}) {
+	if r := tpl.Resources["StaffUserPoolClient"]; r.Condition != "CreateUserPool" || !reflect.DeepEqual(r.DependsOn, []string{"StaffResourceServer", "SettingsResourceServer", "FinanceResourceServer"}) {
 		t.Errorf("StaffUserPoolClient Condition/DependsOn = %q %v", r.Condition, r.DependsOn)
 	}
 	if r := tpl.Resources["OrdersTable"]; r.DeletionPolicy != "Retain" {

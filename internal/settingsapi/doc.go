@@ -5,6 +5,7 @@
 // PUT /exchange-rates/{currency}/{date}).
 //
 // Each handler decodes, makes one call to order.SettingsAdmin and encodes.
-// Reads need the orders:read scope, writes orders:write (either spelling:
-// Cognito issues orders/read and orders/write).
+// Reads need the orders:read scope, writes settings:write (either spelling:
+// Cognito issues orders/read and settings/write): changing how orders are
+// numbered or converted is not every order clerk's job.
 package settingsapi

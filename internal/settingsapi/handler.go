@@ -41,7 +41,7 @@ func New(svc Service) (*API, error) {
 
 // Register adds the routes to r, each with the scope it needs.
 func (a *API) Register(r *apihttp.Router) {
-	read, write := apihttp.Scope(apihttp.ScopeOrdersRead), apihttp.Scope(apihttp.ScopeOrdersWrite)
+	read, write := apihttp.Scope(apihttp.ScopeOrdersRead), apihttp.Scope(apihttp.ScopeSettingsWrite)
 	r.Handle(RouteGetSettings, a.getSettings, read)
 	r.Handle(RoutePutSettings, a.putSettings, write)
 	r.Handle(RouteGetRate, a.getRate, read)

@@ -48,7 +48,7 @@ type call struct {
 func (c call) event() events.APIGatewayV2HTTPRequest {
 	scopes := c.scopes
 	if scopes == "" {
-		scopes = "orders:read orders:write"
+		scopes = "orders:read settings:write"
 	}
 	return events.APIGatewayV2HTTPRequest{
 		RouteKey: c.route, PathParameters: c.params, Headers: c.headers, Body: c.body,
@@ -125,7 +125,8 @@ func TestSettings(t *testing.T) {
 		{name: "unknown field", route: put, headers: ifMatch(`"1"`), body: strings.Replace(settingsJSON, `"shopName"`, `"shopTitle":"x","shopName"`, 1),
 			status: 400, code: "unknown_field"},
 		{name: "read scope cannot write", route: put, scopes: "orders:read", body: settingsJSON, status: 403, code: "missing_scope"},
-		{name: "Cognito's spelling can", route: put, scopes: "orders/write", body: strings.Replace(settingsJSON, "1006", "2000", 1), status: 200,
+		{name: "order write scope cannot change settings", route: put, scopes: "orders:read orders:write", body: settingsJSON, status: 403, code: "missing_scope"},
+		{name: "Cognito's spelling can", route: put, scopes: "settings/write", body: strings.Replace(settingsJSON, "1006", "2000", 1), status: 200,
 			want: map[string]string{"version": "2", "numbering.next": "2000"}},
 		{name: "next left out is kept", route: put, headers: ifMatch(`"2"`), body: strings.Replace(settingsJSON, `,"next":1006`, ``, 1), status: 200,
 			want: map[string]string{"version": "3", "numbering.next": "2000"}},
@@ -156,6 +157,7 @@ func TestExchangeRates(t *testing.T) {
 		{name: "negative", route: put, params: at("USD", "2025-03-11"), body: `{"rate":"-0.92"}`, status: 400, code: "invalid_exchange_rate"},
 		{name: "missing", route: put, params: at("USD", "2025-03-11"), body: `{}`, status: 400, code: "missing_field"},
 		{name: "read scope cannot write", route: put, scopes: "orders:read", params: at("GBP", "2025-03-11"), body: `{"rate":"1.17"}`, status: 403, code: "missing_scope"},
+		{name: "order write scope cannot write", route: put, scopes: "orders:write", params: at("GBP", "2025-03-11"), body: `{"rate":"1.17"}`, status: 403, code: "missing_scope"},
 	})
 }
 
