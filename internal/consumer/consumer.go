@@ -101,7 +101,7 @@ type ref struct {
 }
 
 func streamRef(seq, source string) ref { return ref{LogKeySequenceNumber, seq, source} }
-func sqsRef(id, source string) ref      { return ref{LogKeyMessageID, id, source} }
+func sqsRef(id, source string) ref     { return ref{LogKeyMessageID, id, source} }
 
 // attrs are the log attributes naming a record.
 func attrs(idKey, id string, o Outcome) []any {
