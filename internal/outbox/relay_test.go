@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/ordersmith/ordersmith/internal/consumer"
 	"github.com/ordersmith/ordersmith/internal/dynamo"
 	"github.com/ordersmith/ordersmith/internal/localaws/localawstest"
 	"github.com/ordersmith/ordersmith/internal/order"
@@ -322,5 +323,43 @@ func TestRelaySampleEvent(t *testing.T) {
 				t.Errorf("eventType attribute of %s", ev.ID)
 			}
 		}
+	}
+}
+
+// skipLog keeps the records the relay skips.
+type skipLog struct{ got []consumer.Skipped }
+
+func (l *skipLog) RecordSkipped(_ context.Context, s consumer.Skipped) error {
+	l.got = append(l.got, s)
+	return nil
+}
+
+// TestRelayPoisonRecord: an outbox item that cannot be published for good
+// in the middle of a batch is recorded and skipped; the events around it
+// are published.
+func TestRelayPoisonRecord(t *testing.T) {
+	const q = "https://sqs/notifications"
+	var ev events.DynamoDBEvent
+	for i := range 3 {
+		ev.Records = append(ev.Records, outboxRecord(t, 100+i, newEvent(t, i)))
+	}
+	bad := outboxRecord(t, 200, newEvent(t, 50))
+	bad.Change.NewImage["data"] = events.NewStringAttribute("{not json")
+	ev.Records = append(ev.Records, bad, outboxRecord(t, 201, newEvent(t, 3)))
+	f := newFakeSQS()
+	skipped := &skipLog{}
+	r, err := outbox.New(outbox.Deps{SQS: f, Records: dynamo.Stream{}, Skipped: skipped, Logger: quiet}, []string{q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := r.Handle(context.Background(), ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("handle: %+v, %v; want no failure", resp, err)
+	}
+	if got, want := f.sentIDs(q), []string{"EVENT00", "EVENT01", "EVENT02", "EVENT03"}; !slices.Equal(got, want) {
+		t.Errorf("published %v, want %v", got, want)
+	}
+	if len(skipped.got) != 1 || skipped.got[0].SequenceNumber != fmt.Sprintf("%021d", 200) {
+		t.Errorf("skipped %+v, want the record at 200", skipped.got)
 	}
 }
