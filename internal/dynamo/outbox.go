@@ -30,8 +30,8 @@ func outboxItem(orderID string, e order.Event, now time.Time) (item, error) {
 		return nil, fmt.Errorf("encode event %s: %w", e.ID, err)
 	}
 	it := item{
-		attrPK:      str(outboxPK(e.ID)),
-		attrSK:      str(skOutbox),
+		attrPK:      str(outboxPK(orElse(e.OrderID, e.CartID))),
+		attrSK:      str(outboxSK(e.ID)),
 		attrType:    str(typeOutbox),
 		"eventType": str(string(e.Type)),
 		"at":        str(fmtTime(e.At)),
@@ -64,4 +64,12 @@ func outboxEvent(image map[string]events.DynamoDBAttributeValue) (order.Event, b
 		return order.Event{}, true, fmt.Errorf("decode outbox item %s: %w", pk.String(), err)
 	}
 	return e, true, nil
+}
+
+// orElse is a, or b when a is empty.
+func orElse(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -178,6 +178,7 @@ func (r *Relay) publish(ctx context.Context, items []consumer.Item[message]) (do
 // send publishes one chunk to one queue and returns the position of the
 // first message that did not go, or -1.
 func (r *Relay) send(ctx context.Context, queue string, chunk []consumer.Item[message]) int {
+	fifo := IsFIFO(queue)
 	entries := make([]types.SendMessageBatchRequestEntry, len(chunk))
 	for i, it := range chunk {
 		m := it.Value
@@ -192,6 +193,13 @@ func (r *Relay) send(ctx context.Context, queue string, chunk []consumer.Item[me
 			attrs[AttrCartID] = stringAttr(m.event.CartID)
 		}
 		entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(m.body), MessageAttributes: attrs}
+		if fifo {
+			// One group per order (or cart): its events are consumed in
+			// the order of its changes. A republished event (a retried
+			// batch) is dropped by SQS within its 5-minute window.
+			entries[i].MessageGroupId = aws.String(orElse(m.event.OrderID, m.event.CartID, m.event.ID))
+			entries[i].MessageDeduplicationId = aws.String(m.event.ID)
+		}
 	}
 	out, err := r.sqs.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(queue), Entries: entries})
 	if err != nil {
@@ -211,6 +219,20 @@ func (r *Relay) send(ctx context.Context, queue string, chunk []consumer.Item[me
 		}
 	}
 	return first
+}
+
+// IsFIFO reports whether the queue at url is a FIFO queue: SQS requires
+// their names to end in ".fifo".
+func IsFIFO(url string) bool { return strings.HasSuffix(url, ".fifo") }
+
+// orElse is the first of values that is not empty.
+func orElse(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func stringAttr(v string) types.MessageAttributeValue {
