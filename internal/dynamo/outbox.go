@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/ordersmith/ordersmith/internal/order"
 )
@@ -44,7 +45,30 @@ func outboxItem(orderID string, e order.Event, now time.Time) (item, error) {
 	if e.CartID != "" {
 		it["cartId"] = str(e.CartID)
 	}
+	if n := itemBytes(it); n > maxItemBytes {
+		return nil, order.E("dynamo.outbox", order.TooLarge, "event_too_large", fmt.Sprintf("the outbox item of event %s is %d bytes, over DynamoDB's item limit", e.ID, n))
+	}
 	return it, nil
+}
+
+// maxItemBytes is DynamoDB's item size limit (400 KB).
+const maxItemBytes = 400 * 1024
+
+// itemBytes is the size DynamoDB counts for an item of string and number
+// attributes: each name's length plus its value's (a number's digits
+// approximate its stored size from above).
+func itemBytes(it item) int {
+	n := 0
+	for name, v := range it {
+		n += len(name)
+		switch v := v.(type) {
+		case *types.AttributeValueMemberS:
+			n += len(v.Value)
+		case *types.AttributeValueMemberN:
+			n += len(v.Value)
+		}
+	}
+	return n
 }
 
 // outboxEvent reads the event out of a DynamoDB stream image (the NewImage
