@@ -19,6 +19,8 @@ const (
 	attrGSI3SK = "GSI3SK"
 	attrGSI4PK = "GSI4PK"
 	attrGSI4SK = "GSI4SK"
+	attrGSI5PK = "GSI5PK"
+	attrGSI5SK = "GSI5SK"
 	attrTTL    = "ttl"
 )
 
@@ -28,6 +30,7 @@ const (
 	indexGSI2 = "GSI2"
 	indexGSI3 = "GSI3"
 	indexGSI4 = "GSI4"
+	indexGSI5 = "GSI5"
 )
 
 // Constant sort keys of the singleton items.
@@ -45,6 +48,7 @@ const (
 	pkSettings     = "SETTINGS"
 	pkOrderCounter = "COUNTER#order-number"
 	pkRemind       = "REMIND"
+	pkPending      = "PENDING"
 
 	prefixLine = "LINE#"
 	prefixHist = "HIST#"
