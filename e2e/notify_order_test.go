@@ -1,16 +1,11 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/ordersmith/ordersmith/internal/localaws/localawstest"
 )
@@ -21,18 +16,8 @@ import (
 // the FIFO notifications queue of the local runtime.
 func TestEmailsFollowTheOrderOfChangesE2E(t *testing.T) {
 	to := localawstest.Recipient(t)
-	raw, err := os.ReadFile(filepath.Join(sys.root, "events", "intake", "manual-order.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ev events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
-	}
-	body := decodeNumbers(t, []byte(ev.Body))
-	readdress(body, to)
 	token := lcStaff(t)
-	created := sys.Do(t, http.MethodPost, "/orders", token, mustMarshal(t, body), map[string]string{"Idempotency-Key": fmt.Sprintf("e2e-%d", intakeID())})
+	created := sys.Do(t, http.MethodPost, "/orders", token, manualOrderBody(t, to), map[string]string{"Idempotency-Key": fmt.Sprintf("e2e-%d", intakeID())})
 	if created.Status != http.StatusCreated {
 		t.Fatalf("manual order: %d %s", created.Status, created.Body)
 	}
