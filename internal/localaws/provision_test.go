@@ -55,7 +55,7 @@ func TestProvisionRealTemplate(t *testing.T) {
 			t.Fatal(err)
 		}
 		tb := d.Table
-		if len(tb.GlobalSecondaryIndexes) != 4 || len(tb.KeySchema) != 2 || len(tb.AttributeDefinitions) != 10 {
+		if len(tb.GlobalSecondaryIndexes) != 5 || len(tb.KeySchema) != 2 || len(tb.AttributeDefinitions) != 12 {
 			t.Errorf("schema: %d GSIs, %d keys, %d attributes", len(tb.GlobalSecondaryIndexes), len(tb.KeySchema), len(tb.AttributeDefinitions))
 		}
 		if tb.StreamSpecification == nil || tb.StreamSpecification.StreamViewType != ddbtypes.StreamViewTypeNewAndOldImages {
