@@ -482,10 +482,10 @@ func TestIntakeConcurrentDistinctOrdersE2E(t *testing.T) {
 		n, intakeRetries.Load()-retriedBefore, replayed.Load())
 }
 
-// TestManualOrderE2E: a phone order through POST /orders, shown by the
-// admin API as created, replayed on a retry with the same Idempotency-Key.
-func TestManualOrderE2E(t *testing.T) {
-	to := localawstest.Recipient(t)
+// manualOrderBody is the body of events/intake/manual-order.json, its
+// customer's address replaced by to.
+func manualOrderBody(t *testing.T, to string) []byte {
+	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(sys.root, "events", "intake", "manual-order.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -496,7 +496,14 @@ func TestManualOrderE2E(t *testing.T) {
 	}
 	body := decodeNumbers(t, []byte(ev.Body))
 	readdress(body, to)
-	b := mustMarshal(t, body)
+	return mustMarshal(t, body)
+}
+
+// TestManualOrderE2E: a phone order through POST /orders, shown by the
+// admin API as created, replayed on a retry with the same Idempotency-Key.
+func TestManualOrderE2E(t *testing.T) {
+	to := localawstest.Recipient(t)
+	b := manualOrderBody(t, to)
 	token := sys.Token(t, "camille@shop", "orders:write")
 	key := map[string]string{"Idempotency-Key": fmt.Sprintf("e2e-%d", intakeID())}
 	first := sys.Do(t, http.MethodPost, "/orders", token, b, key)

@@ -462,8 +462,11 @@ func TestNotificationRedeliveryE2E(t *testing.T) {
 		t.Fatalf("%d reminder events", len(events))
 	}
 	queue := sys.Ref(t, "NotificationsQueue")
-	for range 2 {
-		if _, err := sys.SQS.SendMessage(t.Context(), &sqs.SendMessageInput{QueueUrl: aws.String(queue), MessageBody: aws.String(string(lcJSON(events[0])))}); err != nil {
+	for i := range 2 {
+		// The queue is FIFO and drops a repeated deduplication id: each
+		// redelivery gets one of its own, so that it reaches the notifier.
+		if _, err := sys.SQS.SendMessage(t.Context(), &sqs.SendMessageInput{QueueUrl: aws.String(queue), MessageBody: aws.String(string(lcJSON(events[0]))),
+			MessageGroupId: aws.String(o.ID), MessageDeduplicationId: aws.String(fmt.Sprintf("%s-redelivery-%d", events[0].ID, i))}); err != nil {
 			t.Fatal(err)
 		}
 	}

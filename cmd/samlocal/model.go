@@ -365,7 +365,8 @@ func (m *model) addEvent(t *samtemplate.Template, c *samtemplate.Context, fn *fu
 			StartingPosition: strOr(p, "StartingPosition", "LATEST"), BatchSize: intOr(p, "BatchSize", 100),
 			ReportBatchItemFailures:    hasString(p["FunctionResponseTypes"], "ReportBatchItemFailures"),
 			MaximumRetryAttempts:       intOr(p, "MaximumRetryAttempts", -1),
-			BisectBatchOnFunctionError: boolOr(p, "BisectBatchOnFunctionError", false)}
+			BisectBatchOnFunctionError: boolOr(p, "BisectBatchOnFunctionError", false),
+			MaximumRecordAge:           time.Duration(max(intOr(p, "MaximumRecordAgeInSeconds", -1), 0)) * time.Second}
 		if dc, ok := p["DestinationConfig"].(map[string]any); ok {
 			if of, ok := dc["OnFailure"].(map[string]any); ok {
 				arn, _ := of["Destination"].(string)

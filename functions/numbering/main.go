@@ -5,12 +5,15 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/ordersmith/ordersmith/internal/dynamo"
 	"github.com/ordersmith/ordersmith/internal/numbering"
+	"github.com/ordersmith/ordersmith/internal/onfailure"
 	"github.com/ordersmith/ordersmith/internal/platform"
 )
 
@@ -25,7 +28,11 @@ func main() {
 		platform.FailInit(logger, "load AWS config", err)
 	}
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
-	n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(), Logger: logger})
+	skipped, err := onfailure.NewQueue(sqs.NewFromConfig(awsCfg), os.Getenv(onfailure.EnvQueueURL))
+	if err != nil {
+		platform.FailInit(logger, "build the on-failure recorder", err)
+	}
+	n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(), Skipped: skipped, Logger: logger})
 	if err != nil {
 		platform.FailInit(logger, "build the numberer", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/ordersmith/ordersmith/internal/dynamo"
+	"github.com/ordersmith/ordersmith/internal/onfailure"
 	"github.com/ordersmith/ordersmith/internal/outbox"
 	"github.com/ordersmith/ordersmith/internal/platform"
 )
@@ -27,7 +28,12 @@ func main() {
 	if err != nil {
 		platform.FailInit(log, "load AWS configuration", err)
 	}
-	relay, err := outbox.New(outbox.Deps{SQS: sqs.NewFromConfig(awsCfg), Records: dynamo.Stream{}, Logger: log}, queues)
+	sqsClient := sqs.NewFromConfig(awsCfg)
+	skipped, err := onfailure.NewQueue(sqsClient, os.Getenv(onfailure.EnvQueueURL))
+	if err != nil {
+		platform.FailInit(log, "build the on-failure recorder", err)
+	}
+	relay, err := outbox.New(outbox.Deps{SQS: sqsClient, Records: dynamo.Stream{}, Skipped: skipped, Logger: log}, queues)
 	if err != nil {
 		platform.FailInit(log, "build the relay", err)
 	}

@@ -32,6 +32,10 @@ type Config struct {
 	// a transient error, until the dead-letter queue or the on-failure
 	// destination takes it.
 	SkipPermanent bool
+	// Skipped records each record acknowledged for a permanent error, so
+	// that none is dropped silently; a record it fails to record is
+	// reported for a retry instead. nil: the error line is the only trace.
+	Skipped SkipRecorder
 	// Log receives the lines; nil is slog.Default().
 	Log *slog.Logger
 }
@@ -70,6 +74,35 @@ func (c Config) retry(err error) bool {
 	return !c.SkipPermanent || order.IsKind(err, order.Transient)
 }
 
+// SkipRecorder keeps the records a consumer acknowledged despite a
+// permanent error, for a look and a replay once the cause is fixed.
+type SkipRecorder interface {
+	RecordSkipped(ctx context.Context, s Skipped) error
+}
+
+// Skipped is a record acknowledged despite a permanent error.
+type Skipped struct {
+	Consumer string // Config.Name
+	// Source is the ARN of the stream or queue the record came from.
+	Source string
+	// SequenceNumber names a stream record, MessageID an SQS message.
+	SequenceNumber string
+	MessageID      string
+	EventID        string
+	OrderID        string
+	// Kind, Code and Reason say why it failed (order.Error's).
+	Kind, Code, Reason string
+	At                 time.Time
+}
+
+// ref names one record in the log and in a Skipped.
+type ref struct {
+	key, id, source string
+}
+
+func streamRef(seq, source string) ref { return ref{LogKeySequenceNumber, seq, source} }
+func sqsRef(id, source string) ref     { return ref{LogKeyMessageID, id, source} }
+
 // attrs are the log attributes naming a record.
 func attrs(idKey, id string, o Outcome) []any {
 	a := []any{idKey, id}
@@ -83,14 +116,16 @@ func attrs(idKey, id string, o Outcome) []any {
 }
 
 // deferred logs a record that is not started for lack of time.
-func (c Config) deferred(ctx context.Context, idKey, id string, o Outcome) {
-	c.logger().WarnContext(ctx, c.Name+" deferred: the invocation is about to time out", attrs(idKey, id, o)...)
+func (c Config) deferred(ctx context.Context, r ref, o Outcome) {
+	c.logger().WarnContext(ctx, c.Name+" deferred: the invocation is about to time out", attrs(r.key, r.id, o)...)
 }
 
 // done logs what became of a record and says whether it is to be reported
-// as failed: a transient failure is a warning, a permanent one an error.
-func (c Config) done(ctx context.Context, idKey, id string, o Outcome, err error) (failed bool) {
-	a := attrs(idKey, id, o)
+// as failed: a transient failure is a warning, a permanent one an error. A
+// permanent failure acknowledged is recorded by Config.Skipped, and
+// reported for a retry when it cannot be.
+func (c Config) done(ctx context.Context, r ref, o Outcome, err error) (failed bool) {
+	a := attrs(r.key, r.id, o)
 	if err == nil {
 		if o.Done != "" {
 			c.logger().InfoContext(ctx, o.Done, append(a, o.Attrs...)...)
@@ -107,5 +142,19 @@ func (c Config) done(ctx context.Context, idKey, id string, o Outcome, err error
 	}
 	a = append(a, "kind", order.KindOf(err).String(), "code", order.CodeOf(err), "error", err.Error())
 	c.logger().Log(ctx, level, msg, a...)
-	return retry
+	if retry || c.Skipped == nil {
+		return retry
+	}
+	s := Skipped{Consumer: c.Name, Source: r.source, EventID: o.EventID, OrderID: o.OrderID,
+		Kind: order.KindOf(err).String(), Code: order.CodeOf(err), Reason: err.Error(), At: time.Now().UTC()}
+	if r.key == LogKeySequenceNumber {
+		s.SequenceNumber = r.id
+	} else {
+		s.MessageID = r.id
+	}
+	if rerr := c.Skipped.RecordSkipped(ctx, s); rerr != nil {
+		c.logger().ErrorContext(ctx, c.Name+": the skipped record cannot be recorded: retried instead", append(attrs(r.key, r.id, o), "error", rerr.Error())...)
+		return true
+	}
+	return false
 }

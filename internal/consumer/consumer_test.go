@@ -315,3 +315,142 @@ func TestLogLines(t *testing.T) {
 		t.Errorf("log lines:\n%+v\nwant\n%+v", got, want)
 	}
 }
+
+// recorder keeps the skipped records, or fails to.
+type recorder struct {
+	mu   sync.Mutex
+	got  []consumer.Skipped
+	fail error
+}
+
+func (r *recorder) RecordSkipped(_ context.Context, s consumer.Skipped) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.fail != nil {
+		return r.fail
+	}
+	s.At = time.Time{}
+	r.got = append(r.got, s)
+	return nil
+}
+
+// TestSkippedRecorded: a permanent failure acknowledged is recorded, with
+// its source and reason; one that cannot be recorded is retried instead.
+func TestSkippedRecorded(t *testing.T) {
+	const arn = "arn:aws:dynamodb:eu-west-3:123456789012:table/t/stream/1"
+	ev := streamOf("a", "bad", "b", "c")
+	for i := range ev.Records {
+		ev.Records[i].EventSourceArn = arn
+	}
+	t.Run("stream", func(t *testing.T) {
+		ctx, w := newWorker(t, map[string]error{"b": errPermanent}, 0)
+		rec := &recorder{}
+		c := consumer.Config{Name: "test work", SkipPermanent: true, Skipped: rec, Log: slog.New(slog.DiscardHandler)}
+		resp := consumer.HandleStream(ctx, c, ev, decode, func(_ context.Context, it consumer.Item[string]) (consumer.Outcome, error) {
+			return consumer.Outcome{EventID: "E-" + it.Value}, w.do(it.Value)
+		})
+		if !reflect.DeepEqual(resp, retryFrom(0)) {
+			t.Errorf("response %+v, want none failed", resp)
+		}
+		if got := w.done(); !slices.Equal(got, []string{"a", "b", "c"}) {
+			t.Errorf("handled %v: the poison records held back the others", got)
+		}
+		want := []consumer.Skipped{
+			{Consumer: "test work", Source: arn, SequenceNumber: seq(2), Kind: "invalid", Code: "malformed_event", Reason: errPermanent.Error()},
+			{Consumer: "test work", Source: arn, SequenceNumber: seq(3), EventID: "E-b", OrderID: "O-b", Kind: "invalid", Code: "malformed_event", Reason: errPermanent.Error()},
+		}
+		if !reflect.DeepEqual(rec.got, want) {
+			t.Errorf("recorded\n%+v\nwant\n%+v", rec.got, want)
+		}
+	})
+	t.Run("stream, recording fails", func(t *testing.T) {
+		ctx, w := newWorker(t, map[string]error{"b": errPermanent}, 0)
+		c := consumer.Config{Name: "test work", SkipPermanent: true, Skipped: &recorder{fail: errTransient}, Log: slog.New(slog.DiscardHandler)}
+		resp := consumer.HandleStream(ctx, c, streamOf("a", "b", "c"), decode, func(_ context.Context, it consumer.Item[string]) (consumer.Outcome, error) {
+			return consumer.Outcome{}, w.do(it.Value)
+		})
+		if want := retryFrom(2); !reflect.DeepEqual(resp, want) {
+			t.Errorf("response %+v, want %+v", resp, want)
+		}
+	})
+	t.Run("sqs", func(t *testing.T) {
+		ctx, w := newWorker(t, map[string]error{"m2": errPermanent, "m3": errTransient}, 0)
+		rec := &recorder{}
+		c := consumer.Config{Name: "test work", SkipPermanent: true, Skipped: rec, Log: slog.New(slog.DiscardHandler)}
+		resp := consumer.HandleSQS(ctx, c, sqsOf("m1", "m2", "m3"), func(_ context.Context, m events.SQSMessage) (consumer.Outcome, error) {
+			return consumer.Outcome{}, w.do(m.Body)
+		})
+		if want := retry("m3"); !reflect.DeepEqual(resp, want) {
+			t.Errorf("response %+v, want %+v", resp, want)
+		}
+		want := []consumer.Skipped{{Consumer: "test work", MessageID: "m2", Kind: "invalid", Code: "malformed_event", Reason: errPermanent.Error()}}
+		if !reflect.DeepEqual(rec.got, want) {
+			t.Errorf("recorded %+v, want %+v", rec.got, want)
+		}
+	})
+}
+
+// TestHandleSQSGroups: the messages of one FIFO group are handled in batch
+// order, never two at once, and a failure holds back the rest of its group
+// only.
+func TestHandleSQSGroups(t *testing.T) {
+	var ev events.SQSEvent
+	for _, m := range []struct{ id, group string }{{"a1", "A"}, {"b1", "B"}, {"a2", "A"}, {"a3", "A"}, {"b2", "B"}, {"x", ""}} {
+		msg := events.SQSMessage{MessageId: m.id, Body: m.id, Attributes: map[string]string{}}
+		if m.group != "" {
+			msg.Attributes[consumer.AttrMessageGroupID] = m.group
+		}
+		ev.Records = append(ev.Records, msg)
+	}
+	var (
+		mu       sync.Mutex
+		running  = map[string]bool{}
+		order    []string
+		bStarted = make(chan struct{})
+	)
+	c := consumer.Config{Name: "test work", Concurrency: 4, Log: slog.New(slog.DiscardHandler)}
+	resp := consumer.HandleSQS(context.Background(), c, ev, func(_ context.Context, m events.SQSMessage) (consumer.Outcome, error) {
+		g := m.Attributes[consumer.AttrMessageGroupID]
+		mu.Lock()
+		if g != "" && running[g] {
+			t.Errorf("%s started while another message of group %s runs", m.MessageId, g)
+		}
+		running[g] = true
+		order = append(order, m.MessageId)
+		mu.Unlock()
+		switch m.MessageId {
+		case "b1":
+			close(bStarted)
+		case "a1":
+			// a1 runs until group B has started: groups run side by side,
+			// and a2, were it started beside a1, would be caught above.
+			select {
+			case <-bStarted:
+			case <-time.After(5 * time.Second):
+				t.Error("group B did not start while group A ran")
+			}
+		}
+		mu.Lock()
+		running[g] = false
+		mu.Unlock()
+		if m.MessageId == "a2" {
+			return consumer.Outcome{}, errTransient
+		}
+		return consumer.Outcome{}, nil
+	})
+	if want := retry("a2", "a3"); !reflect.DeepEqual(resp, want) {
+		t.Errorf("response %+v, want %+v", resp, want)
+	}
+	var a, b []string
+	for _, id := range order {
+		switch id[0] {
+		case 'a':
+			a = append(a, id)
+		case 'b':
+			b = append(b, id)
+		}
+	}
+	if !slices.Equal(a, []string{"a1", "a2"}) || !slices.Equal(b, []string{"b1", "b2"}) {
+		t.Errorf("group A handled %v (want a1 a2: a3 held back), group B %v (want b1 b2)", a, b)
+	}
+}

@@ -10,7 +10,9 @@
 // when they are known.
 //
 // SQS messages are independent: each failure is reported on its own and
-// the other messages are handled (HandleSQS). Stream records are ordered:
+// the other messages are handled (HandleSQS). The messages of one FIFO
+// message group are the exception: they are handled in order, one at a
+// time, and a failure holds back the rest of its group. Stream records are ordered:
 // the first failure stops the batch, and the response names its sequence
 // number, so Lambda retries from it and everything after it (HandleStream,
 // HandleStreamRuns).
@@ -18,7 +20,9 @@
 // An error of kind order.Transient (contention, throttling, a claim held
 // elsewhere) is expected now and then and is retried; any other is
 // permanent. Both are reported for a retry unless Config.SkipPermanent says
-// that the consumer acknowledges permanent errors once logged; retried
-// records that keep failing go to the source's dead-letter queue or
-// on-failure destination.
+// that the consumer acknowledges permanent errors once logged, so that one
+// poison record does not hold back the records after it; Config.Skipped
+// then records each acknowledged record (nothing is dropped silently), and
+// one that cannot be recorded is retried. Retried records that keep failing
+// go to the source's dead-letter queue or on-failure destination.
 package consumer

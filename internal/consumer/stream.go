@@ -14,7 +14,11 @@ type Item[T any] struct {
 	EventID string // the event it carries, when known
 	OrderID string // the order it concerns, when known
 	seq     string // the record's sequence number, set by the loop
+	source  string // the stream's ARN, set by the loop
 }
+
+// ref names the item's record.
+func (it Item[T]) ref() ref { return streamRef(it.seq, it.source) }
 
 // Decoder says what a stream record asks for: ok false skips the record (a
 // write the consumer has nothing to do with); an error is a record that
@@ -39,7 +43,7 @@ func HandleStream[T any](ctx context.Context, c Config, ev events.DynamoDBEvent,
 		it := items[0]
 		o, err := h(ctx, it)
 		o.EventID, o.OrderID = orElse(o.EventID, it.EventID), orElse(o.OrderID, it.OrderID)
-		if c.done(ctx, LogKeySequenceNumber, it.seq, o, err) {
+		if c.done(ctx, it.ref(), o, err) {
 			return 0, false
 		}
 		return 1, true
@@ -60,7 +64,7 @@ func HandleStreamRuns[T any](ctx context.Context, c Config, ev events.DynamoDBEv
 		}
 		n = min(max(n, 0), len(items)-1)
 		it := items[n]
-		if c.done(ctx, LogKeySequenceNumber, it.seq, Outcome{EventID: it.EventID, OrderID: it.OrderID}, err) {
+		if c.done(ctx, it.ref(), Outcome{EventID: it.EventID, OrderID: it.OrderID}, err) {
 			return n, false
 		}
 		return n + 1, true // acknowledged: go on after it
@@ -78,7 +82,7 @@ func handleStream[T any](ctx context.Context, c Config, ev events.DynamoDBEvent,
 	flush := func() string {
 		for len(items) > 0 {
 			if c.outOfTime(ctx) {
-				c.deferred(ctx, LogKeySequenceNumber, items[0].seq, Outcome{EventID: items[0].EventID, OrderID: items[0].OrderID})
+				c.deferred(ctx, items[0].ref(), Outcome{EventID: items[0].EventID, OrderID: items[0].OrderID})
 				return items[0].seq
 			}
 			n, ok := r(ctx, items)
@@ -96,13 +100,13 @@ func handleStream[T any](ctx context.Context, c Config, ev events.DynamoDBEvent,
 			if failed := flush(); failed != "" {
 				return failAt(failed)
 			}
-			if c.done(ctx, LogKeySequenceNumber, seq, Outcome{EventID: it.EventID, OrderID: it.OrderID}, err) {
+			if c.done(ctx, streamRef(seq, rec.EventSourceArn), Outcome{EventID: it.EventID, OrderID: it.OrderID}, err) {
 				return failAt(seq)
 			}
 			continue
 		}
 		if ok {
-			it.seq = seq
+			it.seq, it.source = seq, rec.EventSourceArn
 			items = append(items, it)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -44,6 +45,10 @@ func (s *Store) Accept(ctx context.Context, in *order.Order, p order.PendingCrea
 		return nil, mapErr(op, fmt.Errorf("encode the pending creation of order %s: %w", o.ID, err))
 	}
 	oi[attrPending] = str(string(pending))
+	// GSI5 is sparse: an accepted order is in it until the numbering puts
+	// the order record back without these keys.
+	oi[attrGSI5PK] = str(pkPending)
+	oi[attrGSI5SK] = str(orderTimeSK(s.now(), o.ID))
 	if p.Delivery != "" {
 		oi[attrDelivery] = str(p.Delivery)
 	}
@@ -60,6 +65,38 @@ func (s *Store) Accept(ctx context.Context, in *order.Order, p order.PendingCrea
 		return nil, mapErr(op, fmt.Errorf("accept order %s: %w", o.ID, err))
 	}
 	return o, nil
+}
+
+// PendingBefore implements order.PendingOrders: a query of GSI5's PENDING
+// partition, keys only.
+func (s *Store) PendingBefore(ctx context.Context, t time.Time, page order.PageRequest) (order.Page[string], error) {
+	const op = "dynamo.PendingBefore"
+	limit, err := page.EffectiveLimit()
+	if err != nil {
+		return order.Page[string]{}, err
+	}
+	c, err := decodeCursor(op, page.Cursor, "pending")
+	if err != nil {
+		return order.Page[string]{}, err
+	}
+	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
+		IndexName:                 aws.String(indexGSI5),
+		KeyConditionExpression:    aws.String("#pk = :pk AND #sk < :bound"),
+		ExpressionAttributeNames:  map[string]string{"#pk": attrGSI5PK, "#sk": attrGSI5SK},
+		ExpressionAttributeValues: item{":pk": str(pkPending), ":bound": str(fmtTime(t))},
+		ExclusiveStartKey:         c.startKey(),
+	}, limit)
+	if err != nil {
+		return order.Page[string]{}, mapErr(op, fmt.Errorf("list pending orders: %w", err))
+	}
+	out := order.Page[string]{Items: make([]string, 0, len(items))}
+	for _, it := range items {
+		out.Items = append(out.Items, strings.TrimPrefix(getS(it, attrPK), "ORDER#"))
+	}
+	if next != nil {
+		out.Next = encodeCursor(cursor{Scope: c.Scope, Key: next})
+	}
+	return out, nil
 }
 
 // existingOrder is the already_exists error of a creation that found the

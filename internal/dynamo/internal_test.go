@@ -2,9 +2,11 @@ package dynamo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,5 +191,23 @@ func TestOutboxEvent(t *testing.T) {
 	}
 	if it[attrTTL].(*types.AttributeValueMemberN).Value != fmt.Sprint(at.Add(OutboxRetention).Unix()) {
 		t.Errorf("outbox ttl %v", it[attrTTL])
+	}
+}
+
+// TestOutboxItemSizeChecked: an outbox item over DynamoDB's item limit is
+// refused before any write, with a typed error.
+func TestOutboxItemSizeChecked(t *testing.T) {
+	at := time.Date(2025, 3, 14, 9, 30, 0, 0, time.UTC)
+	e, err := order.NewEvent(order.OrderUpdated, "01JQ0000000000000000000000", order.StaffActor("camille"), at, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outboxItem(e.OrderID, e, at); err != nil {
+		t.Fatalf("a small event: %v", err)
+	}
+	e.Data = json.RawMessage(`"` + strings.Repeat("x", maxItemBytes) + `"`)
+	_, err = outboxItem(e.OrderID, e, at)
+	if !order.IsKind(err, order.TooLarge) || order.CodeOf(err) != "event_too_large" {
+		t.Errorf("an event over the item limit: %v, want TooLarge event_too_large", err)
 	}
 }

@@ -19,6 +19,8 @@ const (
 	attrGSI3SK = "GSI3SK"
 	attrGSI4PK = "GSI4PK"
 	attrGSI4SK = "GSI4SK"
+	attrGSI5PK = "GSI5PK"
+	attrGSI5SK = "GSI5SK"
 	attrTTL    = "ttl"
 )
 
@@ -28,6 +30,7 @@ const (
 	indexGSI2 = "GSI2"
 	indexGSI3 = "GSI3"
 	indexGSI4 = "GSI4"
+	indexGSI5 = "GSI5"
 )
 
 // Constant sort keys of the singleton items.
@@ -37,7 +40,6 @@ const (
 	skExt      = "EXT"
 	skCounter  = "COUNTER"
 	skIdem     = "IDEM"
-	skOutbox   = "OUTBOX"
 	skCustomer = "CUSTOMER"
 	skShop     = "SHOP"
 	skStock    = "STOCK"
@@ -46,6 +48,7 @@ const (
 	pkSettings     = "SETTINGS"
 	pkOrderCounter = "COUNTER#order-number"
 	pkRemind       = "REMIND"
+	pkPending      = "PENDING"
 
 	prefixLine = "LINE#"
 	prefixHist = "HIST#"
@@ -80,18 +83,23 @@ func orderNumPK(number string) string { return "ORDERNUM#" + number }
 func extPK(source, externalID string) string {
 	return "EXT#" + source + "#" + externalID
 }
-func idemPK(scope, key string) string   { return "IDEM#" + scope + "#" + key }
-func outboxPK(eventID string) string    { return "OUTBOX#" + eventID }
-func customerPK(email string) string    { return "CUSTOMER#" + order.CustomerEmail(email) }
-func fxPK(currency string) string       { return "FX#" + currency }
-func stockPK(sku string) string         { return "STOCK#" + sku }
-func cartPK(id string) string           { return "CART#" + id }
-func ordersMonthPK(month string) string { return "ORDERS#" + month }
-func paymentPK(status string) string    { return "PAY#" + status }
-func fulfilmentPK(status string) string { return "FUL#" + status }
-func emailPK(email string) string       { return "EMAIL#" + order.CustomerEmail(email) }
-func skuPK(sku string) string           { return "SKU#" + sku }
-func lineSK(i int) string               { return fmt.Sprintf("%s%03d", prefixLine, i) }
+func idemPK(scope, key string) string { return "IDEM#" + scope + "#" + key }
+
+// outboxPK is the partition of an order's (or a cart's) outbox events:
+// the items of one partition key reach the stream in one shard, in order,
+// so that the relay publishes an order's events in the order of its changes.
+func outboxPK(orderOrCartID string) string { return "OUTBOX#" + orderOrCartID }
+func outboxSK(eventID string) string       { return "EVENT#" + eventID }
+func customerPK(email string) string       { return "CUSTOMER#" + order.CustomerEmail(email) }
+func fxPK(currency string) string          { return "FX#" + currency }
+func stockPK(sku string) string            { return "STOCK#" + sku }
+func cartPK(id string) string              { return "CART#" + id }
+func ordersMonthPK(month string) string    { return "ORDERS#" + month }
+func paymentPK(status string) string       { return "PAY#" + status }
+func fulfilmentPK(status string) string    { return "FUL#" + status }
+func emailPK(email string) string          { return "EMAIL#" + order.CustomerEmail(email) }
+func skuPK(sku string) string              { return "SKU#" + sku }
+func lineSK(i int) string                  { return fmt.Sprintf("%s%03d", prefixLine, i) }
 func orderTimeSK(created time.Time, id string) string {
 	return fmtTime(created) + "#" + id
 }

@@ -15,6 +15,7 @@ import (
 )
 
 var _ order.OrderStore = (*Store)(nil)
+var _ order.PendingOrders = (*Store)(nil)
 
 // Limits of DynamoDB that shape the writes.
 const (

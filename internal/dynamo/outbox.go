@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/ordersmith/ordersmith/internal/order"
 )
@@ -30,8 +31,8 @@ func outboxItem(orderID string, e order.Event, now time.Time) (item, error) {
 		return nil, fmt.Errorf("encode event %s: %w", e.ID, err)
 	}
 	it := item{
-		attrPK:      str(outboxPK(e.ID)),
-		attrSK:      str(skOutbox),
+		attrPK:      str(outboxPK(orElse(e.OrderID, e.CartID))),
+		attrSK:      str(outboxSK(e.ID)),
 		attrType:    str(typeOutbox),
 		"eventType": str(string(e.Type)),
 		"at":        str(fmtTime(e.At)),
@@ -44,7 +45,30 @@ func outboxItem(orderID string, e order.Event, now time.Time) (item, error) {
 	if e.CartID != "" {
 		it["cartId"] = str(e.CartID)
 	}
+	if n := itemBytes(it); n > maxItemBytes {
+		return nil, order.E("dynamo.outbox", order.TooLarge, "event_too_large", fmt.Sprintf("the outbox item of event %s is %d bytes, over DynamoDB's item limit", e.ID, n))
+	}
 	return it, nil
+}
+
+// maxItemBytes is DynamoDB's item size limit (400 KB).
+const maxItemBytes = 400 * 1024
+
+// itemBytes is the size DynamoDB counts for an item of string and number
+// attributes: each name's length plus its value's (a number's digits
+// approximate its stored size from above).
+func itemBytes(it item) int {
+	n := 0
+	for name, v := range it {
+		n += len(name)
+		switch v := v.(type) {
+		case *types.AttributeValueMemberS:
+			n += len(v.Value)
+		case *types.AttributeValueMemberN:
+			n += len(v.Value)
+		}
+	}
+	return n
 }
 
 // outboxEvent reads the event out of a DynamoDB stream image (the NewImage
@@ -64,4 +88,12 @@ func outboxEvent(image map[string]events.DynamoDBAttributeValue) (order.Event, b
 		return order.Event{}, true, fmt.Errorf("decode outbox item %s: %w", pk.String(), err)
 	}
 	return e, true, nil
+}
+
+// orElse is a, or b when a is empty.
+func orElse(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

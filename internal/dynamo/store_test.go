@@ -181,7 +181,7 @@ func TestCreateItems(t *testing.T) {
 		{"ORDERNUM#CMD-1 | ORDERNUM", map[string]string{"orderId": id, "seq": "1"}},
 		{"COUNTER#order-number | COUNTER", map[string]string{"last": "1"}},
 		{"CUSTOMER#items@example.com | CUSTOMER", map[string]string{"ordersCount": "1", "totalSpent_EUR": o.Totals.Grand.Amount.String()}},
-		{"OUTBOX#" + eventID + " | OUTBOX", map[string]string{"eventType": "OrderCreated", "orderId": id,
+		{"OUTBOX#" + id + " | EVENT#" + eventID, map[string]string{"eventType": "OrderCreated", "orderId": id,
 			"ttl": fmt.Sprint(epoch.Add(dynamo.OutboxRetention).Unix())}},
 		{"IDEM#webhook#delivery-1 | IDEM", map[string]string{"status": "COMPLETED", "resourceId": id}},
 	}

@@ -56,7 +56,7 @@ func TestProvisionRealTemplate(t *testing.T) {
 			t.Fatal(err)
 		}
 		tb := d.Table
-		if len(tb.GlobalSecondaryIndexes) != 4 || len(tb.KeySchema) != 2 || len(tb.AttributeDefinitions) != 10 {
+		if len(tb.GlobalSecondaryIndexes) != 5 || len(tb.KeySchema) != 2 || len(tb.AttributeDefinitions) != 12 {
 			t.Errorf("schema: %d GSIs, %d keys, %d attributes", len(tb.GlobalSecondaryIndexes), len(tb.KeySchema), len(tb.AttributeDefinitions))
 		}
 		if tb.StreamSpecification == nil || tb.StreamSpecification.StreamViewType != ddbtypes.StreamViewTypeNewAndOldImages {
@@ -76,13 +76,16 @@ func TestProvisionRealTemplate(t *testing.T) {
 
 	t.Run("queues", func(t *testing.T) {
 		url := res.Refs["NotificationsQueue"]
-		if !strings.HasSuffix(url, "/ordersmith-dev-notifications") || res.Attrs["NotificationsQueue"]["QueueUrl"] != url {
+		if !strings.HasSuffix(url, "/ordersmith-dev-notifications.fifo") || res.Attrs["NotificationsQueue"]["QueueUrl"] != url {
 			t.Fatalf("Ref NotificationsQueue = %q", url)
 		}
 		got, err := cl.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
 			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameAll}})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if got.Attributes["FifoQueue"] != "true" {
+			t.Errorf("FifoQueue = %q: the notifications must keep each order's order", got.Attributes["FifoQueue"])
 		}
 		if got.Attributes["VisibilityTimeout"] != "180" {
 			t.Errorf("VisibilityTimeout = %q", got.Attributes["VisibilityTimeout"])
@@ -95,7 +98,7 @@ func TestProvisionRealTemplate(t *testing.T) {
 			t.Fatalf("RedrivePolicy %q: %v", got.Attributes["RedrivePolicy"], err)
 		}
 		dlqArn := res.Attrs["NotificationsDLQ"]["Arn"]
-		if rp.Target != dlqArn || dlqArn != "arn:aws:sqs:eu-west-3:123456789012:ordersmith-dev-notifications-dlq" || fmt.Sprint(rp.Max) != "5" {
+		if rp.Target != dlqArn || dlqArn != "arn:aws:sqs:eu-west-3:123456789012:ordersmith-dev-notifications-dlq.fifo" || fmt.Sprint(rp.Max) != "5" {
 			t.Errorf("RedrivePolicy = %+v, DLQ Arn %q", rp, dlqArn)
 		}
 		dlq, err := cl.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(res.Refs["NotificationsDLQ"]),

@@ -2,6 +2,9 @@ package memstore
 
 import (
 	"context"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/ordersmith/ordersmith/internal/order"
 )
@@ -10,6 +13,7 @@ import (
 type accepted struct {
 	pending  *order.PendingCreation // nil once numbered
 	delivery string                 // until the order's first change
+	at       time.Time              // when it was accepted
 }
 
 // Accept implements order.OrderStore.
@@ -35,8 +39,44 @@ func (s *Store) Accept(ctx context.Context, in *order.Order, p order.PendingCrea
 	pc.Rows = append([]order.Change(nil), p.Rows...)
 	s.orders[o.ID] = stored
 	s.byExt[extKey(o.Source, o.ExternalID)] = o.ID
-	s.accepted[o.ID] = accepted{pending: &pc, delivery: p.Delivery}
+	s.accepted[o.ID] = accepted{pending: &pc, delivery: p.Delivery, at: s.now()}
 	return o, nil
+}
+
+// PendingBefore implements order.PendingOrders.
+func (s *Store) PendingBefore(ctx context.Context, t time.Time, page order.PageRequest) (order.Page[string], error) {
+	const op = "memstore.PendingBefore"
+	limit, err := page.EffectiveLimit()
+	if err != nil {
+		return order.Page[string]{}, err
+	}
+	after, err := decodeCursor(op, page.Cursor, "pending")
+	if err != nil {
+		return order.Page[string]{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var keys []string
+	for id, a := range s.accepted {
+		if a.pending != nil && a.at.Before(t) {
+			keys = append(keys, fmtTime(a.at)+"#"+id)
+		}
+	}
+	sort.Strings(keys)
+	out := order.Page[string]{Items: []string{}}
+	for i, k := range keys {
+		if after != "" && k <= after {
+			continue
+		}
+		out.Items = append(out.Items, k[strings.LastIndex(k, "#")+1:])
+		if len(out.Items) == limit {
+			if i+1 < len(keys) {
+				out.Next = encodeCursor("pending", k)
+			}
+			break
+		}
+	}
+	return out, nil
 }
 
 // AssignNumber implements order.OrderStore.

@@ -13,6 +13,7 @@ import (
 )
 
 var _ order.OrderStore = (*Store)(nil)
+var _ order.PendingOrders = (*Store)(nil)
 
 // Store keeps everything in memory behind one mutex. It implements
 // order.OrderStore itself; the other ports are views over the same data

@@ -198,7 +198,8 @@ func (h *Handler) send(ctx context.Context, e order.Event) (Outcome, error) {
 }
 
 // message builds the e-mail's content from the event, reading the order
-// only when the event does not carry its lines (events from intake).
+// only when the event does not carry its lines (events from intake, and
+// events too large to carry them, which refer to the order instead).
 func (h *Handler) message(ctx context.Context, e order.Event, kind order.NotificationKind) (Message, string, bool, error) {
 	if kind == order.NotifyAbandonedCart {
 		var c order.CartEventData
@@ -215,6 +216,9 @@ func (h *Handler) message(ctx context.Context, e order.Event, kind order.Notific
 		o, err := h.orders.Get(ctx, e.OrderID)
 		if err != nil {
 			return Message{}, "", false, fmt.Errorf("read order %s of event %s: %w", e.OrderID, e.ID, err)
+		}
+		if err := e.CheckRef(o); err != nil {
+			return Message{}, "", false, err
 		}
 		p = order.PayloadOf(o, p.OrderEventData)
 	}

@@ -12,11 +12,15 @@
 // anyway are skipped, the numbering's own write among them (it clears
 // "pending").
 //
-// Nothing is lost: a record that fails, or that there is no time left for,
-// is reported as the batch's failure (ReportBatchItemFailures), so Lambda
-// retries from it; after MaximumRetryAttempts the mapping sends the range to
-// its on-failure queue (NumberingDLQ), and the order, still pending, is
-// numbered by its first update. Numbering is idempotent, so a retried batch,
-// or a record seen twice, numbers nothing twice. The batch loop is
-// internal/consumer's.
+// Nothing is lost: a record that fails for a transient reason, or that
+// there is no time left for, is reported as the batch's failure
+// (ReportBatchItemFailures), so Lambda retries from it, until the record is
+// six hours old (MaximumRecordAgeInSeconds); it then goes to the mapping's
+// on-failure queue (NumberingDLQ). A record that fails for good is sent to
+// that queue by the handler itself (Deps.Skipped) and skipped, so it holds
+// back nothing. cmd/replay re-drives the queue once the cause is mended,
+// and the sweeper (internal/sweeper) numbers every order still pending a
+// few minutes after its acceptance, whatever held it back. Numbering is
+// idempotent, so a retried batch, or a record seen twice, numbers nothing
+// twice. The batch loop is internal/consumer's.
 package numbering

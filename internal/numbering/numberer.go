@@ -37,8 +37,13 @@ type Deps struct {
 	Records Records
 	// Carts are the abandoned carts the orders may recover; nil: carts are
 	// not tracked.
-	Carts  order.CartStore
-	Logger *slog.Logger // nil is slog.Default()
+	Carts order.CartStore
+	// Skipped records the orders that fail for good (not order.Transient):
+	// they are acknowledged once recorded, so that one does not hold back
+	// the orders after it. nil: every failure is retried, until the
+	// mapping's on-failure destination takes it.
+	Skipped consumer.SkipRecorder
+	Logger  *slog.Logger // nil is slog.Default()
 }
 
 // Numberer numbers the accepted orders of the OrdersTable stream and
@@ -47,6 +52,7 @@ type Numberer struct {
 	orders  Store
 	records Records
 	carts   order.CartStore
+	skipped consumer.SkipRecorder
 	now     func() time.Time
 	log     *slog.Logger
 }
@@ -60,7 +66,7 @@ func New(d Deps) (*Numberer, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Numberer{orders: d.Orders, records: d.Records, carts: d.Carts, now: time.Now, log: log}, nil
+	return &Numberer{orders: d.Orders, records: d.Records, carts: d.Carts, skipped: d.Skipped, now: time.Now, log: log}, nil
 }
 
 // Number numbers the accepted order id and marks the cart it completes
@@ -70,14 +76,15 @@ func (n *Numberer) Number(ctx context.Context, id string) (*order.Order, error) 
 }
 
 // Handle is the Lambda handler. It numbers the accepted orders the batch's
-// records show, in stream order, and stops at the first failure: the
-// response names that record, so Lambda retries from it and the records
-// before it are done. Other records are skipped.
+// records show, in stream order, and stops at the first failure that is
+// retried: the response names that record, so Lambda retries from it and
+// the records before it are done. A failure for good is recorded and
+// skipped when Deps.Skipped is set. Other records are skipped.
 func (n *Numberer) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	// Retried from a failed record, then kept by the on-failure queue: a
-	// transient failure (contention, throttling) is expected now and then,
-	// anything else is a fault.
-	c := consumer.Config{Name: "numbering", Margin: DeadlineMargin, Log: n.log}
+	// A transient failure (contention, throttling) is retried from its
+	// record; anything else is a fault no retry mends: recorded, it is
+	// replayed once mended, and the orders after it are numbered meanwhile.
+	c := consumer.Config{Name: "numbering", Margin: DeadlineMargin, SkipPermanent: n.skipped != nil, Skipped: n.skipped, Log: n.log}
 	return consumer.HandleStream(ctx, c, ev, n.decode, func(ctx context.Context, it consumer.Item[string]) (consumer.Outcome, error) {
 		o, err := n.Number(ctx, it.Value)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/ordersmith/ordersmith/internal/consumer"
 	"github.com/ordersmith/ordersmith/internal/dynamo"
 	"github.com/ordersmith/ordersmith/internal/numbering"
 	"github.com/ordersmith/ordersmith/internal/order"
@@ -283,5 +284,42 @@ func TestEventSample(t *testing.T) {
 	want := []string{order.StorefrontOrderID(order.SourceShopify, "6123456789012")}
 	if !slices.Equal(f.calls, want) {
 		t.Errorf("AssignNumber calls = %v, want %v", f.calls, want)
+	}
+}
+
+// skipLog keeps the records a consumer skips.
+type skipLog struct{ got []consumer.Skipped }
+
+func (l *skipLog) RecordSkipped(_ context.Context, s consumer.Skipped) error {
+	l.got = append(l.got, s)
+	return nil
+}
+
+// TestHandlePoisonRecord: an order that fails for good in the middle of a
+// batch is recorded and skipped; the orders after it are numbered, and a
+// transient failure is still retried from its record.
+func TestHandlePoisonRecord(t *testing.T) {
+	f := newFakeStore()
+	f.fail["B"] = order.E("fake", order.Internal, "invalid_pending", "the pending creation cannot be read")
+	f.fail["E"] = order.E("fake", order.Transient, "numbering_contention", "retry")
+	skipped := &skipLog{}
+	n, err := numbering.New(numbering.Deps{Orders: f, Records: dynamo.Stream{}, Skipped: skipped, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	records := []events.DynamoDBEventRecord{pendingRecord(1, "INSERT", "A"), pendingRecord(2, "INSERT", "B"), pendingRecord(3, "INSERT", "C"),
+		pendingRecord(4, "INSERT", "D"), pendingRecord(5, "INSERT", "E"), pendingRecord(6, "INSERT", "F")}
+	resp, err := n.Handle(context.Background(), events.DynamoDBEvent{Records: records})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := failedSeq(t, resp); got != seqOf(5) {
+		t.Errorf("failure = %q, want the transient one, %q", got, seqOf(5))
+	}
+	if want := map[string]int64{"A": 1, "C": 2, "D": 3}; fmt.Sprint(f.numbers) != fmt.Sprint(want) {
+		t.Errorf("numbers = %v, want %v", f.numbers, want)
+	}
+	if len(skipped.got) != 1 || skipped.got[0].OrderID != "B" || skipped.got[0].SequenceNumber != seqOf(2) || skipped.got[0].Code != "invalid_pending" {
+		t.Errorf("skipped %+v, want order B at %s, invalid_pending", skipped.got, seqOf(2))
 	}
 }

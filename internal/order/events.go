@@ -83,6 +83,51 @@ type Event struct {
 	// PaymentReminderRequested and CreditNoteRequested events, CartEventData
 	// for the Cart* events.
 	Data json.RawMessage `json:"data,omitempty"`
+	// Ref is set when the full payload would have made the event larger
+	// than MaxEventBytes: Data then holds the plain OrderEventData (no
+	// lines), and a consumer needing more reads the order, at Ref.Version
+	// or later.
+	Ref *EventRef `json:"ref,omitempty"`
+}
+
+// MaxEventBytes bounds an event as published (its JSON). SQS takes up to
+// 256 KiB a message, but bills every 64 KiB chunk as one request and takes
+// 256 KiB per batch of ten: at 64 KiB an event costs one request to send,
+// receive and delete, ten fit most batches, and the outbox item stays far
+// below DynamoDB's 400 KB item limit. A larger payload is replaced by a
+// reference to the order (see Event.Ref).
+const MaxEventBytes = 64 << 10
+
+// EventRef names the order an event's consumers read instead of a payload
+// too large to carry.
+type EventRef struct {
+	OrderID string `json:"orderId"`
+	Version int64  `json:"version"`
+}
+
+// CheckSize returns a TooLarge error (code event_too_large) when the event
+// is larger than MaxEventBytes as JSON: the check every store makes before
+// writing an event to its outbox.
+func (e Event) CheckSize() error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return Wrap("order.Event.CheckSize", Internal, "encode_event", fmt.Sprintf("encode event %s", e.ID), err)
+	}
+	if len(b) > MaxEventBytes {
+		return E("order.Event.CheckSize", TooLarge, "event_too_large", fmt.Sprintf("event %s is %d bytes, over the %d-byte bound", e.ID, len(b), MaxEventBytes))
+	}
+	return nil
+}
+
+// CheckRef returns a Transient error when o, read by a consumer of e, is
+// older than the version e refers to (a read that has not caught up): the
+// consumer retries later.
+func (e Event) CheckRef(o *Order) error {
+	if e.Ref == nil || o == nil || o.Version >= e.Ref.Version {
+		return nil
+	}
+	return E("order.Event.CheckRef", Transient, "order_behind_event",
+		fmt.Sprintf("order %s is at version %d, event %s refers to version %d", o.ID, o.Version, e.ID, e.Ref.Version))
 }
 
 // OrderEventData is the payload of an order's events: enough for a consumer

@@ -114,7 +114,16 @@ func enrichEvents(o *Order, events []Event, opts eventOptions) ([]Event, error) 
 		if err != nil {
 			return nil, Wrap(op, Internal, "encode_event", fmt.Sprintf("encode %s data", e.Type), err)
 		}
+		plain := e.Data
 		e.Data = b
+		if e.CheckSize() != nil {
+			// Too many lines to carry: the plain data and a reference to
+			// the order, which the consumers read (HasLines is false).
+			e.Data, e.Ref = plain, &EventRef{OrderID: o.ID, Version: o.Version}
+			if err := e.CheckSize(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return events, nil
 }

@@ -27,6 +27,14 @@ func NumberAccepted(ctx context.Context, orders NumberAssigner, carts CartStore,
 	return o, nil
 }
 
+// PendingOrders lists the accepted orders still waiting for their number:
+// what the sweeper numbers when the stream's numbering is late.
+type PendingOrders interface {
+	// PendingBefore returns one page of the ids of the orders accepted
+	// before t and not numbered yet, the oldest acceptance first.
+	PendingBefore(ctx context.Context, t time.Time, page PageRequest) (Page[string], error)
+}
+
 // NumberBeforeUpdate is the rule every OrderStore applies when it updates
 // an order: an accepted order still pending (its creation not finished) is
 // numbered first, by number (the store's AssignNumber step), so that no

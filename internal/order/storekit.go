@@ -137,7 +137,20 @@ func RecordCreation(o *Order, opts CreateOptions) ([]Change, []Event, error) {
 			changes[i].At = o.CreatedAt
 		}
 	}
+	if err := checkEventSizes(events); err != nil {
+		return nil, nil, err
+	}
 	return changes, events, nil
+}
+
+// checkEventSizes refuses events over MaxEventBytes before any is written.
+func checkEventSizes(events []Event) error {
+	for _, e := range events {
+		if err := e.CheckSize(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ApplyUpdate is the apply step of OrderStore.Update: it runs fn on a copy
@@ -157,6 +170,9 @@ func ApplyUpdate(op string, cur *Order, fn UpdateFunc, now time.Time) (*Order, [
 		return nil, nil, nil, false, err
 	}
 	if err := checkImmutable(op, cur, next); err != nil {
+		return nil, nil, nil, false, err
+	}
+	if err := checkEventSizes(events); err != nil {
 		return nil, nil, nil, false, err
 	}
 	next.Version = cur.Version // the version is the store's, whatever fn did

@@ -64,6 +64,12 @@ type Records interface {
 type Deps struct {
 	SQS     SQSAPI
 	Records Records
+	// Skipped records the outbox items that cannot be published for good
+	// (an item that cannot be read, an event too large): they are
+	// acknowledged once recorded, so that one does not hold back the events
+	// after it. nil: every failure is retried, until the mapping's
+	// on-failure destination takes it.
+	Skipped consumer.SkipRecorder
 	Logger  *slog.Logger // nil is slog.Default()
 }
 
@@ -71,6 +77,7 @@ type Deps struct {
 type Relay struct {
 	sqs     SQSAPI
 	records Records
+	skipped consumer.SkipRecorder
 	queues  []string
 	log     *slog.Logger
 }
@@ -89,7 +96,7 @@ func New(d Deps, queueURLs []string) (*Relay, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Relay{sqs: d.SQS, records: d.Records, queues: queueURLs, log: log}, nil
+	return &Relay{sqs: d.SQS, records: d.Records, skipped: d.Skipped, queues: queueURLs, log: log}, nil
 }
 
 // ParseQueueURLs splits EVENT_QUEUE_URLS: comma-separated, blanks and
@@ -114,14 +121,16 @@ type message struct {
 
 // Handle is the Lambda handler. It publishes the events of the batch's
 // outbox INSERTs in stream order, ten at a time to every queue, and stops
-// at the first failure: the response names that record, so Lambda retries
-// from it and the records before it are done. Other records (the table's
-// other writes, which the mapping's filter should have kept away) are
-// skipped.
+// at the first failure that is retried: the response names that record, so
+// Lambda retries from it and the records before it are done. An item that
+// cannot be published for good is recorded and skipped when Deps.Skipped
+// is set. Other records (the table's other writes, which the mapping's
+// filter should have kept away) are skipped.
 func (r *Relay) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-	// An item that cannot be published cannot be skipped either: what came
-	// before it goes, then the retries and the on-failure queue take it.
-	c := consumer.Config{Name: "outbox publication", Margin: DeadlineMargin, Log: r.log}
+	// A send that fails is transient and retried from its record; an item
+	// that cannot be read or sent at all is recorded and skipped, so the
+	// events after it still go.
+	c := consumer.Config{Name: "outbox publication", Margin: DeadlineMargin, SkipPermanent: r.skipped != nil, Skipped: r.skipped, Log: r.log}
 	return consumer.HandleStreamRuns(ctx, c, ev, r.decode, r.publish), nil
 }
 
@@ -137,7 +146,7 @@ func (r *Relay) decode(rec events.DynamoDBEventRecord) (consumer.Item[message], 
 		return it, true, fmt.Errorf("encode event %s: %w", e.ID, err)
 	}
 	if len(b) > maxBatchBytes {
-		return it, true, fmt.Errorf("event %s is %d bytes, over the SQS message limit", e.ID, len(b))
+		return it, true, order.E("outbox.decode", order.TooLarge, "event_too_large", fmt.Sprintf("event %s is %d bytes, over the SQS message limit", e.ID, len(b)))
 	}
 	it.Value = message{event: e, body: string(b)}
 	return it, true, nil
@@ -169,6 +178,7 @@ func (r *Relay) publish(ctx context.Context, items []consumer.Item[message]) (do
 // send publishes one chunk to one queue and returns the position of the
 // first message that did not go, or -1.
 func (r *Relay) send(ctx context.Context, queue string, chunk []consumer.Item[message]) int {
+	fifo := IsFIFO(queue)
 	entries := make([]types.SendMessageBatchRequestEntry, len(chunk))
 	for i, it := range chunk {
 		m := it.Value
@@ -183,6 +193,13 @@ func (r *Relay) send(ctx context.Context, queue string, chunk []consumer.Item[me
 			attrs[AttrCartID] = stringAttr(m.event.CartID)
 		}
 		entries[i] = types.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(m.body), MessageAttributes: attrs}
+		if fifo {
+			// One group per order (or cart): its events are consumed in
+			// the order of its changes. A republished event (a retried
+			// batch) is dropped by SQS within its 5-minute window.
+			entries[i].MessageGroupId = aws.String(orElse(m.event.OrderID, m.event.CartID, m.event.ID))
+			entries[i].MessageDeduplicationId = aws.String(m.event.ID)
+		}
 	}
 	out, err := r.sqs.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(queue), Entries: entries})
 	if err != nil {
@@ -202,6 +219,20 @@ func (r *Relay) send(ctx context.Context, queue string, chunk []consumer.Item[me
 		}
 	}
 	return first
+}
+
+// IsFIFO reports whether the queue at url is a FIFO queue: SQS requires
+// their names to end in ".fifo".
+func IsFIFO(url string) bool { return strings.HasSuffix(url, ".fifo") }
+
+// orElse is the first of values that is not empty.
+func orElse(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func stringAttr(v string) types.MessageAttributeValue {

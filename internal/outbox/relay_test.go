@@ -19,7 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/ordersmith/ordersmith/internal/consumer"
 	"github.com/ordersmith/ordersmith/internal/dynamo"
+	"github.com/ordersmith/ordersmith/internal/localaws"
 	"github.com/ordersmith/ordersmith/internal/localaws/localawstest"
 	"github.com/ordersmith/ordersmith/internal/order"
 	"github.com/ordersmith/ordersmith/internal/outbox"
@@ -322,5 +324,103 @@ func TestRelaySampleEvent(t *testing.T) {
 				t.Errorf("eventType attribute of %s", ev.ID)
 			}
 		}
+	}
+}
+
+// skipLog keeps the records the relay skips.
+type skipLog struct{ got []consumer.Skipped }
+
+func (l *skipLog) RecordSkipped(_ context.Context, s consumer.Skipped) error {
+	l.got = append(l.got, s)
+	return nil
+}
+
+// TestRelayPoisonRecord: an outbox item that cannot be published for good
+// in the middle of a batch is recorded and skipped; the events around it
+// are published.
+func TestRelayPoisonRecord(t *testing.T) {
+	const q = "https://sqs/notifications"
+	var ev events.DynamoDBEvent
+	for i := range 3 {
+		ev.Records = append(ev.Records, outboxRecord(t, 100+i, newEvent(t, i)))
+	}
+	bad := outboxRecord(t, 200, newEvent(t, 50))
+	bad.Change.NewImage["data"] = events.NewStringAttribute("{not json")
+	ev.Records = append(ev.Records, bad, outboxRecord(t, 201, newEvent(t, 3)))
+	f := newFakeSQS()
+	skipped := &skipLog{}
+	r, err := outbox.New(outbox.Deps{SQS: f, Records: dynamo.Stream{}, Skipped: skipped, Logger: quiet}, []string{q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := r.Handle(context.Background(), ev)
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("handle: %+v, %v; want no failure", resp, err)
+	}
+	if got, want := f.sentIDs(q), []string{"EVENT00", "EVENT01", "EVENT02", "EVENT03"}; !slices.Equal(got, want) {
+		t.Errorf("published %v, want %v", got, want)
+	}
+	if len(skipped.got) != 1 || skipped.got[0].SequenceNumber != fmt.Sprintf("%021d", 200) {
+		t.Errorf("skipped %+v, want the record at 200", skipped.got)
+	}
+}
+
+// TestRelayToFIFOQueue, on moto: to a FIFO queue each event goes in its
+// order's message group, deduplicated on its id, so a retried batch
+// delivers nothing twice and each order's events arrive in stream order.
+func TestRelayToFIFOQueue(t *testing.T) {
+	ctx := context.Background()
+	cfg := localawstest.Config(t)
+	client := sqs.NewFromConfig(cfg)
+	attrs, _, err := localaws.EnsureQueue(ctx, client, localawstest.UniqueName(t, 70)+".fifo", map[string]any{"FifoQueue": "true", "VisibilityTimeout": 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := attrs["QueueUrl"]
+	t.Cleanup(func() {
+		_, _ = client.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(q)})
+	})
+	r, err := outbox.New(outbox.Deps{SQS: client, Records: dynamo.Stream{}, Logger: quiet}, []string{q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.DynamoDBEvent
+	for i, o := range []string{"A", "B", "A", "A", "B"} {
+		e := newEvent(t, i)
+		e.OrderID = "ORDER" + o
+		ev.Records = append(ev.Records, outboxRecord(t, i, e))
+	}
+	for range 2 { // the second run is a retried batch
+		if resp, err := r.Handle(ctx, ev); err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("handle: %+v, %v", resp, err)
+		}
+	}
+	got := map[string][]string{} // group → event ids, in order of receipt
+	for n, deadline := 0, time.Now().Add(10*time.Second); n < 5 && time.Now().Before(deadline); {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameAll}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.Messages {
+			var e order.Event
+			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &e); err != nil {
+				t.Fatal(err)
+			}
+			g := m.Attributes[string(types.MessageSystemAttributeNameMessageGroupId)]
+			got[g] = append(got[g], e.ID)
+			n++
+			if _, err := client.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	more, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(q), MaxNumberOfMessages: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"ORDERA": {"EVENT00", "EVENT02", "EVENT03"}, "ORDERB": {"EVENT01", "EVENT04"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) || len(more.Messages) != 0 {
+		t.Errorf("received %v and %d more, want %v once each", got, len(more.Messages), want)
 	}
 }

@@ -147,7 +147,7 @@ func TestRealTemplateResolve(t *testing.T) {
 			name: "stage parameter changes names",
 			c:    func(c *Context) { c.Params["Stage"] = "prod" },
 			v:    tpl.Resources["NotificationsQueue"].Properties["QueueName"],
-			want: "ordersmith-prod-notifications",
+			want: "ordersmith-prod-notifications.fifo",
 		},
 		{
 			name: "bucket name with AWS::AccountId",

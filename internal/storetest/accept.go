@@ -19,6 +19,53 @@ func RunAcceptedOrders(t *testing.T, f Factory) {
 	t.Run("UpdateNumbersFirst", func(t *testing.T) { testUpdateNumbersFirst(t, f) })
 	t.Run("ConcurrentNumbering", func(t *testing.T) { testConcurrentNumbering(t, f) })
 	t.Run("TakenNumberIsSkipped", func(t *testing.T) { testTakenNumberSkipped(t, f) })
+	t.Run("PendingBefore", func(t *testing.T) { testPendingBefore(t, f) })
+}
+
+// testPendingBefore: the orders accepted before a time and not numbered
+// yet are listed, oldest first, a page at a time; a numbered order leaves
+// the list.
+func testPendingBefore(t *testing.T, f Factory) {
+	ctx := context.Background()
+	s, clock := newStores(t, f)
+	var ids []string
+	for _, ext := range []string{"pend-a", "pend-b", "pend-c", "pend-d"} {
+		o, err := s.Orders.Accept(ctx, newOrder(t, orderSpec{ext: ext, created: Epoch}), pendingFor("", ""))
+		if err != nil {
+			t.Fatalf("accept %s: %v", ext, err)
+		}
+		ids = append(ids, o.ID)
+		clock.Advance(time.Minute)
+	}
+	if _, err := s.Orders.AssignNumber(ctx, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	list := func(before time.Time) []string {
+		var got []string
+		page := order.PageRequest{Limit: 1}
+		for range 10 {
+			p, err := s.Pending.PendingBefore(ctx, before, page)
+			if err != nil {
+				t.Fatalf("pending before %s: %v", before, err)
+			}
+			got = append(got, p.Items...)
+			if p.Next == "" {
+				return got
+			}
+			page.Cursor = p.Next
+		}
+		t.Fatalf("more pages than pending orders: %v", got)
+		return nil
+	}
+	if got, want := list(clock.Now()), []string{ids[0], ids[2], ids[3]}; !slices.Equal(got, want) {
+		t.Errorf("pending now: %v, want %v (b numbered)", got, want)
+	}
+	if got, want := list(Epoch.Add(90*time.Second)), []string{ids[0]}; !slices.Equal(got, want) {
+		t.Errorf("pending before the third acceptance: %v, want %v", got, want)
+	}
+	if got := list(Epoch); len(got) != 0 {
+		t.Errorf("pending before the first acceptance: %v, want none", got)
+	}
 }
 
 // pendingFor is the pending creation of a storefront delivery in the tests.

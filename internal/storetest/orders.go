@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -344,6 +345,12 @@ func testUpdate(t *testing.T, f Factory) {
 			_, err = o.ChangePaymentStatus(order.Refunded, clock.Now()) // ...AWAITING_PAYMENT → REFUNDED is not
 			return ch, nil, err
 		}, order.Conflict, order.CodeTransitionNotAllowed},
+		{"event over the size bound", func(o *order.Order) ([]order.Change, []order.Event, error) {
+			o.Note = "must not be saved"
+			e, err := order.NewEvent(order.OrderUpdated, o.ID, order.StaffActor("camille"), clock.Now(),
+				map[string]string{"note": strings.Repeat("x", order.MaxEventBytes)})
+			return nil, []order.Event{e}, err
+		}, order.TooLarge, "event_too_large"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

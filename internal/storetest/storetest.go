@@ -20,6 +20,7 @@ type Stores struct {
 	Rates       order.RateStore
 	Stock       order.StockStore
 	Carts       order.CartStore
+	Pending     order.PendingOrders
 	// Peer returns another OrderStore over the same data, as a second warm
 	// Lambda would have: the concurrency tests spread their work over peers
 	// so that races happen in the database, not only inside one instance.

@@ -35,8 +35,8 @@ func TestNewTable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n := len(d.Table.GlobalSecondaryIndexes); n != 4 {
-			t.Errorf("%d GSIs, want OrdersTable's 4", n)
+		if n := len(d.Table.GlobalSecondaryIndexes); n != 5 {
+			t.Errorf("%d GSIs, want OrdersTable's 5", n)
 		}
 		if d.Table.LatestStreamArn == nil {
 			t.Error("no stream: OrdersTable has one")

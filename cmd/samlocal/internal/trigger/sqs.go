@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,6 +20,7 @@ import (
 type SQSAPI interface {
 	ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error)
 	DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessageBatchInput, opts ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error)
+	ChangeMessageVisibilityBatch(ctx context.Context, in *sqs.ChangeMessageVisibilityBatchInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityBatchOutput, error)
 }
 
 var _ SQSAPI = (*sqs.Client)(nil)
@@ -147,15 +149,50 @@ func (s *SQSSource) PollOnce(ctx context.Context, api SQSAPI, inv Invoker) (SQSR
 			return res, nil
 		}
 		done = done[:0:0]
+		var failed []types.Message
 		for _, m := range msgs {
 			if !bad[aws.ToString(m.MessageId)] {
 				done = append(done, m)
+			} else {
+				failed = append(failed, m)
 			}
+		}
+		if err := s.releaseHeldBack(ctx, api, failed); err != nil {
+			return res, err
 		}
 	}
 	n, err := s.delete(ctx, api, done)
 	res.Deleted = n
 	return res, err
+}
+
+// releaseHeldBack makes the failed messages of a FIFO queue that follow
+// the first failed one of their group visible at once. On SQS that changes
+// nothing (a group's messages wait while an earlier one is in flight); on
+// moto, which re-delivers a group's messages out of order when several of
+// them come back from the same timeout, it leaves only the first failed
+// message of each group on its timeout, so that the group resumes in order.
+func (s *SQSSource) releaseHeldBack(ctx context.Context, api SQSAPI, failed []types.Message) error {
+	if !strings.HasSuffix(s.QueueURL, ".fifo") {
+		return nil
+	}
+	seen := map[string]bool{}
+	var entries []types.ChangeMessageVisibilityBatchRequestEntry
+	for _, m := range failed {
+		g := m.Attributes[string(types.MessageSystemAttributeNameMessageGroupId)]
+		if !seen[g] {
+			seen[g] = true
+			continue
+		}
+		entries = append(entries, types.ChangeMessageVisibilityBatchRequestEntry{Id: aws.String(strconv.Itoa(len(entries))), ReceiptHandle: m.ReceiptHandle})
+	}
+	for start := 0; start < len(entries); start += 10 {
+		if _, err := api.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(s.QueueURL),
+			Entries: entries[start:min(start+10, len(entries))]}); err != nil {
+			return fmt.Errorf("release held-back messages of %s: %w", s.QueueURL, err)
+		}
+	}
+	return nil
 }
 
 // gather receives until the batch is full or the window is over; without a

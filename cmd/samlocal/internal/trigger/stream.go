@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/google/uuid"
+
+	"github.com/ordersmith/ordersmith/internal/streamevent"
 )
 
 // StreamsAPI is the part of the DynamoDB Streams client a stream poller uses.
@@ -43,44 +45,22 @@ type StreamSource struct {
 	ReportBatchItemFailures    bool
 	MaximumRetryAttempts       int  // -1: retry until the record expires (Lambda's default)
 	BisectBatchOnFunctionError bool // split a failing batch in two and retry the halves
-	OnFailureQueueURL          string
-	PollInterval               time.Duration // pause when a shard had nothing; 250 ms (Lambda's four polls a second) when zero
-	RetryBackoff               time.Duration // pause between retries of a batch; 200 ms when zero
+	// MaximumRecordAge sends records older than this to the on-failure
+	// destination instead of retrying them; zero: no limit (Lambda's -1).
+	MaximumRecordAge  time.Duration
+	OnFailureQueueURL string
+	PollInterval      time.Duration // pause when a shard had nothing; 250 ms (Lambda's four polls a second) when zero
+	RetryBackoff      time.Duration // pause between retries of a batch; 200 ms when zero
 }
 
-// StreamEvent is the event a DynamoDB stream mapping sends.
-type StreamEvent struct {
-	Records []StreamRecord `json:"Records"`
-}
-
-// StreamRecord is one record of a DynamoDB stream event.
-type StreamRecord struct {
-	EventID        string           `json:"eventID"`
-	EventName      string           `json:"eventName"`
-	EventVersion   string           `json:"eventVersion"`
-	EventSource    string           `json:"eventSource"`
-	AWSRegion      string           `json:"awsRegion"`
-	DynamoDB       StreamRecordBody `json:"dynamodb"`
-	EventSourceARN string           `json:"eventSourceARN"`
-	UserIdentity   *UserIdentity    `json:"userIdentity,omitempty"`
-}
-
-// StreamRecordBody is the record's "dynamodb" member.
-type StreamRecordBody struct {
-	ApproximateCreationDateTime int64          `json:"ApproximateCreationDateTime"`
-	Keys                        map[string]any `json:"Keys,omitempty"`
-	NewImage                    map[string]any `json:"NewImage,omitempty"`
-	OldImage                    map[string]any `json:"OldImage,omitempty"`
-	SequenceNumber              string         `json:"SequenceNumber"`
-	SizeBytes                   int64          `json:"SizeBytes"`
-	StreamViewType              string         `json:"StreamViewType"`
-}
-
-// UserIdentity marks records of items deleted by TTL.
-type UserIdentity struct {
-	Type        string `json:"type"`
-	PrincipalID string `json:"principalId"`
-}
+// The Lambda event shapes of a stream mapping (see internal/streamevent).
+type (
+	StreamEvent      = streamevent.Event
+	StreamRecord     = streamevent.Record
+	StreamRecordBody = streamevent.RecordBody
+	UserIdentity     = streamevent.UserIdentity
+	OnFailureRecord  = streamevent.OnFailure
+)
 
 // Checkpoints keeps, per stream and shard, the sequence number of the last
 // record processed, so that a restarted poller resumes where the last one
@@ -297,6 +277,14 @@ func (p *StreamPoller) deliver(ctx context.Context, st *shardState, records []ty
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if n := p.expired(records); n > 0 {
+			if err := p.sendOnFailure(ctx, st, records[:n], attempts, false, "MaximumRecordAgeExceeded"); err != nil {
+				return err
+			}
+			p.checkpoint(st, seq(records[n-1]))
+			records = records[n:]
+			continue
+		}
 		firstFailed, failed, err := p.invoke(ctx, records)
 		if err != nil {
 			return err
@@ -319,7 +307,7 @@ func (p *StreamPoller) deliver(ctx context.Context, st *shardState, records []ty
 			return p.deliver(ctx, st, records[half:])
 		}
 		if p.src.MaximumRetryAttempts >= 0 && attempts > p.src.MaximumRetryAttempts {
-			if err := p.sendOnFailure(ctx, st, records, attempts, failed); err != nil {
+			if err := p.sendOnFailure(ctx, st, records, attempts, failed, "RetryAttemptsExhausted"); err != nil {
 				return err
 			}
 			p.checkpoint(st, seq(records[len(records)-1]))
@@ -376,69 +364,31 @@ func (p *StreamPoller) invoke(ctx context.Context, records []types.Record) (firs
 }
 
 func (p *StreamPoller) record(r types.Record) (StreamRecord, error) {
-	out := StreamRecord{
-		EventID:        aws.ToString(r.EventID),
-		EventName:      string(r.EventName),
-		EventVersion:   "1.1",
-		EventSource:    "aws:dynamodb",
-		AWSRegion:      p.src.Region,
-		EventSourceARN: p.src.StreamARN,
-	}
-	if r.UserIdentity != nil {
-		out.UserIdentity = &UserIdentity{Type: aws.ToString(r.UserIdentity.Type), PrincipalID: aws.ToString(r.UserIdentity.PrincipalId)}
-	}
-	if d := r.Dynamodb; d != nil {
-		body := StreamRecordBody{SequenceNumber: aws.ToString(d.SequenceNumber), SizeBytes: aws.ToInt64(d.SizeBytes), StreamViewType: string(d.StreamViewType)}
-		if d.ApproximateCreationDateTime != nil {
-			body.ApproximateCreationDateTime = d.ApproximateCreationDateTime.Unix()
-		}
-		var err error
-		if body.Keys, err = itemJSON(d.Keys); err != nil {
-			return out, fmt.Errorf("record %s keys: %w", out.EventID, err)
-		}
-		if body.NewImage, err = itemJSON(d.NewImage); err != nil {
-			return out, fmt.Errorf("record %s new image: %w", out.EventID, err)
-		}
-		if body.OldImage, err = itemJSON(d.OldImage); err != nil {
-			return out, fmt.Errorf("record %s old image: %w", out.EventID, err)
-		}
-		out.DynamoDB = body
-	}
-	return out, nil
+	return streamevent.FromAPI(r, p.src.Region, p.src.StreamARN)
 }
 
-// OnFailureRecord is what a stream mapping sends to its on-failure
-// destination: where the failed batch is, not the records themselves.
-type OnFailureRecord struct {
-	RequestContext struct {
-		RequestID              string `json:"requestId"`
-		FunctionARN            string `json:"functionArn"`
-		Condition              string `json:"condition"`
-		ApproximateInvokeCount int    `json:"approximateInvokeCount"`
-	} `json:"requestContext"`
-	ResponseContext struct {
-		StatusCode      int    `json:"statusCode"`
-		ExecutedVersion string `json:"executedVersion"`
-		FunctionError   string `json:"functionError,omitempty"`
-	} `json:"responseContext"`
-	Version            string `json:"version"`
-	Timestamp          string `json:"timestamp"`
-	DDBStreamBatchInfo struct {
-		ShardID                         string `json:"shardId"`
-		StartSequenceNumber             string `json:"startSequenceNumber"`
-		EndSequenceNumber               string `json:"endSequenceNumber"`
-		ApproximateArrivalOfFirstRecord string `json:"approximateArrivalOfFirstRecord"`
-		ApproximateArrivalOfLastRecord  string `json:"approximateArrivalOfLastRecord"`
-		BatchSize                       int    `json:"batchSize"`
-		StreamARN                       string `json:"streamArn"`
-	} `json:"DDBStreamBatchInfo"`
+// expired is how many records at the head of records are older than the
+// mapping's MaximumRecordAge.
+func (p *StreamPoller) expired(records []types.Record) int {
+	if p.src.MaximumRecordAge <= 0 {
+		return 0
+	}
+	limit := time.Now().Add(-p.src.MaximumRecordAge)
+	n := 0
+	for _, r := range records {
+		if r.Dynamodb == nil || r.Dynamodb.ApproximateCreationDateTime == nil || !r.Dynamodb.ApproximateCreationDateTime.Before(limit) {
+			break
+		}
+		n++
+	}
+	return n
 }
 
-func (p *StreamPoller) sendOnFailure(ctx context.Context, st *shardState, records []types.Record, attempts int, failed bool) error {
+func (p *StreamPoller) sendOnFailure(ctx context.Context, st *shardState, records []types.Record, attempts int, failed bool, condition string) error {
 	var rec OnFailureRecord
 	rec.RequestContext.RequestID = uuid.NewString()
 	rec.RequestContext.FunctionARN = p.src.FunctionARN
-	rec.RequestContext.Condition = "RetryAttemptsExhausted"
+	rec.RequestContext.Condition = condition
 	rec.RequestContext.ApproximateInvokeCount = attempts
 	rec.ResponseContext.StatusCode = 200
 	rec.ResponseContext.ExecutedVersion = "$LATEST"

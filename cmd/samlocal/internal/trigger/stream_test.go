@@ -130,3 +130,33 @@ func (r *recordingIterators) GetShardIterator(ctx context.Context, in *dynamodbs
 	r.requests = append(r.requests, string(in.ShardIteratorType)+"@"+aws.ToString(in.SequenceNumber))
 	return r.fakeStream.GetShardIterator(ctx, in, opts...)
 }
+
+// TestStreamRecordAge: with retries unbounded, a record older than the
+// mapping's maximum age goes to the on-failure destination instead of being
+// retried; the records after it are delivered.
+func TestStreamRecordAge(t *testing.T) {
+	records := streamRecords("old", "new")
+	records[0].Dynamodb.ApproximateCreationDateTime = aws.Time(time.Now().Add(-2 * time.Hour))
+	records[1].Dynamodb.ApproximateCreationDateTime = aws.Time(time.Now())
+	var batches []string
+	sender := &fakeSender{}
+	src := StreamSource{Function: "F", StreamARN: "arn:stream", StartingPosition: "TRIM_HORIZON", BatchSize: 10,
+		MaximumRetryAttempts: -1, MaximumRecordAge: time.Hour, OnFailureQueueURL: "http://q", RetryBackoff: time.Millisecond}
+	p := src.NewPoller(&fakeStream{records: records}, sender, crashOn(&batches), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if _, err := p.Poll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(batches, " | "); got != "new" {
+		t.Errorf("invokes %q, want only the record within its age", got)
+	}
+	if len(sender.bodies) != 1 {
+		t.Fatalf("on-failure messages: %d, want 1", len(sender.bodies))
+	}
+	var of OnFailureRecord
+	if err := json.Unmarshal([]byte(sender.bodies[0]), &of); err != nil {
+		t.Fatal(err)
+	}
+	if info := of.DDBStreamBatchInfo; info.StartSequenceNumber != "001" || info.EndSequenceNumber != "001" || of.RequestContext.Condition != "MaximumRecordAgeExceeded" {
+		t.Errorf("on-failure record %+v (%s), want 001-001, MaximumRecordAgeExceeded", info, of.RequestContext.Condition)
+	}
+}

@@ -1,4 +1,4 @@
-package trigger
+package streamevent
 
 import (
 	"encoding/base64"
