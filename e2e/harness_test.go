@@ -368,6 +368,12 @@ func (s *System) EmailsTo(t testing.TB, addr string) []localawstest.Email {
 	return ms
 }
 
+// drainBudget is the least time WaitMailSettled gives the
+// NotificationsQueue to drain: more than its 60 s visibility timeout, after
+// which a copy refused while another delivery held the same event comes
+// back and is handled.
+const drainBudget = 90 * time.Second
+
 // WaitMailSettled waits until every e-mail the order's events of type typ
 // cause was sent, and returns that event: the outbox holds exactly one such
 // event (a second one would be a second e-mail; a storefront order's
@@ -393,7 +399,7 @@ func (s *System) WaitMailSettled(t testing.TB, orderID string, typ order.EventTy
 	}
 	idem := dynamo.New(s.DynamoDB, s.Ref(t, "OrdersTable")).Idempotency()
 	localawstest.WaitCompleted(t, idem, notify.IdempotencyScope, evs[0].ID, max(time.Until(deadline), 10*time.Second))
-	localawstest.WaitQueueDrained(t, s.SQS, s.Ref(t, "NotificationsQueue"), max(time.Until(deadline), 10*time.Second))
+	localawstest.WaitQueueDrained(t, s.SQS, s.Ref(t, "NotificationsQueue"), max(time.Until(deadline), drainBudget))
 	return evs[0]
 }
 
