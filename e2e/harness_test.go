@@ -20,10 +20,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/ordersmith/ordersmith/internal/dynamo"
 	"github.com/ordersmith/ordersmith/internal/localaws"
 	"github.com/ordersmith/ordersmith/internal/localaws/localawstest"
+	"github.com/ordersmith/ordersmith/internal/notify"
+	"github.com/ordersmith/ordersmith/internal/order"
 	"github.com/ordersmith/ordersmith/internal/samtemplate"
 	"github.com/ordersmith/ordersmith/internal/webhook/ecwidstub"
 )
@@ -362,6 +366,73 @@ func (s *System) EmailsTo(t testing.TB, addr string) []localawstest.Email {
 		t.Fatalf("read the mail sink: %v", err)
 	}
 	return ms
+}
+
+// drainBudget is the least time WaitMailSettled gives the
+// NotificationsQueue to drain: more than its 60 s visibility timeout, after
+// which a copy refused while another delivery held the same event comes
+// back and is handled.
+const drainBudget = 90 * time.Second
+
+// WaitMailSettled waits until every e-mail the order's events of type typ
+// cause was sent, and returns that event: the outbox holds exactly one such
+// event (a second one would be a second e-mail; a storefront order's
+// events are written when it is numbered, hence the wait for the first),
+// the notifier completed it (its idempotency record is COMPLETED once its
+// e-mail is in the mail sink), and the NotificationsQueue is drained, with
+// no copy of any event left visible or in flight. The e-mails counted after
+// it are final; no sleep is needed to let a wrong one arrive.
+//
+// The queue is the stage's: another run of this suite against the same
+// emulators (another samlocal relaying the same table's stream) keeps it
+// busy, and this wait then times out. Run one suite per stack.
+func (s *System) WaitMailSettled(t testing.TB, orderID string, typ order.EventType, timeout time.Duration) order.Event {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	var evs []order.Event
+	Eventually(t, timeout, fmt.Sprintf("a %s event of order %s in the outbox", typ, orderID), func() bool {
+		evs = s.Outbox(t, orderID, typ)
+		return len(evs) > 0
+	})
+	if len(evs) != 1 {
+		t.Fatalf("order %s has %d %s events in the outbox, want 1: %+v", orderID, len(evs), typ, evs)
+	}
+	idem := dynamo.New(s.DynamoDB, s.Ref(t, "OrdersTable")).Idempotency()
+	localawstest.WaitCompleted(t, idem, notify.IdempotencyScope, evs[0].ID, max(time.Until(deadline), 10*time.Second))
+	localawstest.WaitQueueDrained(t, s.SQS, s.Ref(t, "NotificationsQueue"), max(time.Until(deadline), drainBudget))
+	return evs[0]
+}
+
+// Outbox reads the order's events of one type from the table's outbox
+// (what the relay publishes), page by page.
+func (s *System) Outbox(t testing.TB, orderID string, typ order.EventType) []order.Event {
+	t.Helper()
+	p := dynamodb.NewScanPaginator(s.DynamoDB, &dynamodb.ScanInput{
+		TableName:                 aws.String(s.Ref(t, "OrdersTable")),
+		FilterExpression:          aws.String("#type = :outbox AND orderId = :id AND eventType = :t"),
+		ExpressionAttributeNames:  map[string]string{"#type": "type"},
+		ExpressionAttributeValues: map[string]dbtypes.AttributeValue{":outbox": &dbtypes.AttributeValueMemberS{Value: "outbox"}, ":id": &dbtypes.AttributeValueMemberS{Value: orderID}, ":t": &dbtypes.AttributeValueMemberS{Value: string(typ)}},
+		ConsistentRead:            aws.Bool(true),
+	})
+	var out []order.Event
+	for p.HasMorePages() {
+		page, err := p.NextPage(t.Context())
+		if err != nil {
+			t.Fatalf("scan the outbox: %v", err)
+		}
+		for _, it := range page.Items {
+			data, _ := it["data"].(*dbtypes.AttributeValueMemberS)
+			if data == nil {
+				t.Fatalf("outbox item without data: %v", it)
+			}
+			var e order.Event
+			if err := json.Unmarshal([]byte(data.Value), &e); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // Eventually polls cond every 100 ms until it returns true or timeout passes.

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -13,10 +12,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/shopspring/decimal"
 
 	"github.com/ordersmith/ordersmith/internal/dynamo"
@@ -86,7 +82,10 @@ type lcError struct {
 func lcAllowed(t *testing.T, r *Response) []string {
 	t.Helper()
 	var e lcError
-	_ = json.Unmarshal(r.Body, &e) // a body without the list gives none
+	if err := json.Unmarshal(r.Body, &e); err != nil {
+		t.Errorf("error body %s: %v", r.Body, err) // Errorf: called from the test's goroutines
+		return nil
+	}
 	out := []string{}
 	list, _ := e.Error.Details["allowed"].([]any)
 	for _, v := range list {
@@ -162,7 +161,10 @@ func TestLifecycleTransitionTablesE2E(t *testing.T) {
 				return
 			}
 			var got map[string]any
-			_ = json.Unmarshal(r.Body, &got) // a non-JSON body fails the check below
+			if err := json.Unmarshal(r.Body, &got); err != nil {
+				t.Errorf("%s: status %d, body %s: %v", name, r.Status, r.Body, err)
+				return
+			}
 			if r.Status != http.StatusOK || got[p.axis+"Status"] != p.to || r.Header.Get("ETag") != `"2"` {
 				t.Errorf("%s: status %d ETag %s %s=%v, want 200 %s", name, r.Status, r.Header.Get("ETag"), p.axis, got[p.axis+"Status"], p.to)
 			}
@@ -347,37 +349,6 @@ func lcStock(t *testing.T, token, sku string) int64 {
 	return s.OnHand
 }
 
-// lcOutbox reads the order's events of one type from the table's outbox
-// (what the relay published), page by page.
-func lcOutbox(t *testing.T, orderID string, typ order.EventType) []order.Event {
-	t.Helper()
-	p := dynamodb.NewScanPaginator(sys.DynamoDB, &dynamodb.ScanInput{
-		TableName:                 aws.String(sys.Ref(t, "OrdersTable")),
-		FilterExpression:          aws.String("#type = :outbox AND orderId = :id AND eventType = :t"),
-		ExpressionAttributeNames:  map[string]string{"#type": "type"},
-		ExpressionAttributeValues: map[string]dbtypes.AttributeValue{":outbox": &dbtypes.AttributeValueMemberS{Value: "outbox"}, ":id": &dbtypes.AttributeValueMemberS{Value: orderID}, ":t": &dbtypes.AttributeValueMemberS{Value: string(typ)}},
-	})
-	var out []order.Event
-	for p.HasMorePages() {
-		page, err := p.NextPage(t.Context())
-		if err != nil {
-			t.Fatalf("scan the outbox: %v", err)
-		}
-		for _, it := range page.Items {
-			data, _ := it["data"].(*dbtypes.AttributeValueMemberS)
-			if data == nil {
-				t.Fatalf("outbox item without data: %v", it)
-			}
-			var e order.Event
-			if err := json.Unmarshal([]byte(data.Value), &e); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
 func lcCancelMails(t *testing.T, to string) []localawstest.Email {
 	var out []localawstest.Email
 	for _, m := range sys.EmailsTo(t, to) {
@@ -420,7 +391,7 @@ func TestCancelPaidOrderE2E(t *testing.T) {
 	}
 	Eventually(t, 30*time.Second, "the cancellation to restore the stock", func() bool { return lcStock(t, token, sku) == 10 })
 
-	notes := lcOutbox(t, o.ID, order.CreditNoteRequested)
+	notes := sys.Outbox(t, o.ID, order.CreditNoteRequested)
 	if len(notes) != 1 {
 		t.Fatalf("%d CreditNoteRequested events, want 1", len(notes))
 	}
@@ -428,8 +399,7 @@ func TestCancelPaidOrderE2E(t *testing.T) {
 		t.Fatalf("credit note payload: %+v %v", p, err)
 	}
 
-	Eventually(t, 30*time.Second, "the cancellation e-mail", func() bool { return len(lcCancelMails(t, to)) >= 1 })
-	time.Sleep(time.Second) // room for a wrong second e-mail to arrive
+	sys.WaitMailSettled(t, o.ID, order.OrderCancelled, 30*time.Second)
 	mails := lcCancelMails(t, to)
 	if len(mails) != 1 {
 		t.Fatalf("%d cancellation e-mails, want 1", len(mails))
@@ -457,7 +427,7 @@ func TestNotificationRedeliveryE2E(t *testing.T) {
 	if !strings.Contains(first[0].Subject, "Rappel : paiement en attente") {
 		t.Fatalf("subject = %q", first[0].Subject)
 	}
-	events := lcOutbox(t, o.ID, order.PaymentReminderRequested)
+	events := sys.Outbox(t, o.ID, order.PaymentReminderRequested)
 	if len(events) != 1 {
 		t.Fatalf("%d reminder events", len(events))
 	}
@@ -470,20 +440,9 @@ func TestNotificationRedeliveryE2E(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	Eventually(t, 30*time.Second, "the notifier to consume the redeliveries", func() bool { return lcQueueEmpty(t, t.Context(), queue) })
-	time.Sleep(time.Second)
+	// The notifier consumed the redeliveries once the queue is drained.
+	sys.WaitMailSettled(t, o.ID, order.PaymentReminderRequested, 30*time.Second)
 	if n := len(sys.EmailsTo(t, to)); n != 1 {
 		t.Fatalf("%d e-mails after redelivery, want 1", n)
 	}
-}
-
-func lcQueueEmpty(t *testing.T, ctx context.Context, url string) bool {
-	t.Helper()
-	out, err := sys.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{
-		sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
-	if err != nil {
-		t.Fatalf("queue attributes: %v", err)
-	}
-	return out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)] == "0" &&
-		out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)] == "0"
 }

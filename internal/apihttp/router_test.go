@@ -3,6 +3,7 @@ package apihttp_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -217,11 +218,32 @@ func TestHandlePanicsOnWiringBugs(t *testing.T) {
 	}
 }
 
+// TestHandleAcceptsTemplateKeys registers every shape of route key the
+// template uses and serves a request of each through the router: each
+// reaches its own handler, whose answer comes back.
 func TestHandleAcceptsTemplateKeys(t *testing.T) {
-	ok := func(context.Context, *apihttp.Request) (*apihttp.Response, error) { return apihttp.NoContent(), nil }
+	keys := []string{"$default", "ANY /orders/{proxy+}", "PATCH /orders/{id}/status", "DELETE /orders/{id}", "GET /"}
 	r := apihttp.NewRouter()
-	for _, key := range []string{"$default", "ANY /orders/{proxy+}", "PATCH /orders/{id}/status", "DELETE /orders/{id}", "GET /"} {
-		r.Handle(key, ok) // panics, failing the test, if refused
+	for _, key := range keys {
+		r.Handle(key, func(_ context.Context, req *apihttp.Request) (*apihttp.Response, error) { // panics, failing the test, if refused
+			return apihttp.JSON(http.StatusOK, map[string]string{"route": key, "routeKey": req.RouteKey()})
+		})
+	}
+	for _, key := range keys {
+		t.Run(key, func(t *testing.T) {
+			resp, err := r.Serve(context.Background(), newEvent(key, "req-1"))
+			if err != nil {
+				t.Fatalf("Serve: %v", err)
+			}
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("status = %d, want 200: %s", resp.StatusCode, resp.Body)
+			}
+			body, err := json.Marshal(map[string]string{"route": key, "routeKey": key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertJSONEq(t, string(body), resp.Body)
+		})
 	}
 }
 

@@ -61,6 +61,27 @@ func (f lcFixture) place(t *testing.T, p order.PaymentStatus, fs order.Fulfilmen
 	return created.ID
 }
 
+// get reads an order back from the store, failing the test on error.
+func (f lcFixture) get(t *testing.T, id string) *order.Order {
+	t.Helper()
+	o, err := f.store.Get(context.Background(), id)
+	if err != nil {
+		t.Fatalf("read order %s: %v", id, err)
+	}
+	return o
+}
+
+// history reads an order's history from the store, failing the test on
+// error.
+func (f lcFixture) history(t *testing.T, id string) order.Page[order.Change] {
+	t.Helper()
+	h, err := f.store.History(context.Background(), id, order.PageRequest{})
+	if err != nil {
+		t.Fatalf("read the history of %s: %v", id, err)
+	}
+	return h
+}
+
 func lcCmd(id string) order.Command {
 	c := lcStaff
 	c.OrderID = id
@@ -142,7 +163,7 @@ func TestLifecyclePaymentTable(t *testing.T) {
 					if a := lcAllowedOf(t, e); !slices.Equal(a, lcNames(order.PaymentTransitions[from])) {
 						t.Fatalf("allowed = %v, want %v", a, lcNames(order.PaymentTransitions[from]))
 					}
-					cur, _ := f.store.Get(context.Background(), id)
+					cur := f.get(t, id)
 					if cur.Version != 1 || len(f.store.Outbox()) != 0 {
 						t.Fatalf("a refused move wrote: version %d, outbox %d", cur.Version, len(f.store.Outbox()))
 					}
@@ -177,7 +198,7 @@ func TestLifecycleFulfilmentTable(t *testing.T) {
 					if a := lcAllowedOf(t, e); !slices.Equal(a, lcNames(order.FulfilmentTransitions[from])) {
 						t.Fatalf("allowed = %v, want %v", a, lcNames(order.FulfilmentTransitions[from]))
 					}
-					cur, _ := f.store.Get(context.Background(), id)
+					cur := f.get(t, id)
 					if cur.Version != 1 {
 						t.Fatalf("a refused move wrote version %d", cur.Version)
 					}
@@ -307,7 +328,7 @@ func TestLifecycleActions(t *testing.T) {
 				if _, err := tt.do(f, id); err != nil {
 					t.Fatalf("retry failed: %v", err)
 				}
-				again, _ := f.store.Get(ctx, id)
+				again := f.get(t, id)
 				if again.Version != before {
 					t.Fatalf("a retried %s wrote again: version %d → %d", tt.name, before, again.Version)
 				}
@@ -341,7 +362,7 @@ func TestLifecycleHoldRules(t *testing.T) {
 		_, err := try.do()
 		lcRequireErr(t, err, order.Conflict, order.CodeOrderOnHold)
 	}
-	cur, _ := f.store.Get(ctx, id)
+	cur := f.get(t, id)
 	if err := cur.CanInvoice(); order.CodeOf(err) != order.CodeOrderOnHold {
 		t.Fatalf("a held order can be invoiced: %v", err)
 	}
@@ -431,7 +452,7 @@ func TestLifecycleIfMatch(t *testing.T) {
 	// A second writer that read version 1 is refused, not re-applied.
 	_, err := f.svc.ChangeFulfilmentStatus(ctx, cmd, order.Processing, "", "")
 	lcRequireErr(t, err, order.PreconditionFailed, order.CodeVersionConflict)
-	cur, _ := f.store.Get(ctx, id)
+	cur := f.get(t, id)
 	if cur.Version != 2 || cur.Fulfilment != order.AwaitingProcessing {
 		t.Fatalf("stale If-Match wrote: %+v", cur)
 	}
@@ -450,7 +471,7 @@ func TestLifecycleDigitalOrderDeliveredOnPayment(t *testing.T) {
 	if got.Fulfilment != order.Delivered {
 		t.Fatalf("fulfilment = %s, want DELIVERED", got.Fulfilment)
 	}
-	hist, _ := f.store.History(ctx, id, order.PageRequest{})
+	hist := f.history(t, id)
 	if n := len(hist.Items); n != 2 || hist.Items[1].Actor != order.SystemActor("rules") || hist.Items[1].Via != order.ViaRule {
 		t.Fatalf("history = %+v", hist.Items)
 	}
@@ -483,7 +504,10 @@ func TestLifecycleCustomStatus(t *testing.T) {
 	if _, err := f.svc.SetCustomStatus(ctx, lcCmd(id), ""); err != nil {
 		t.Fatal(err)
 	}
-	hist, _ := f.svc.History(ctx, id, order.PageRequest{})
+	hist, err := f.svc.History(ctx, id, order.PageRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var rows [][2]string
 	for _, c := range hist.Items {
 		rows = append(rows, [2]string{c.From, c.To})
@@ -502,8 +526,8 @@ func TestLifecycleViewStock(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if si, _ := f.store.Stock().Get(ctx, "TEE-M"); si.LowThreshold != order.DefaultSettings("", "").LowStockDefault {
-		t.Fatalf("threshold without a shop setting = %d, want the default", si.LowThreshold)
+	if si, err := f.store.Stock().Get(ctx, "TEE-M"); err != nil || si.LowThreshold != order.DefaultSettings("", "").LowStockDefault {
+		t.Fatalf("threshold without a shop setting = %d (%v), want the default", si.LowThreshold, err)
 	}
 	id := f.place(t, order.Paid, order.Processing, lcLine("MUG-1", 1), lcLine("TEE-M", 1), lcLine("UNTRACKED", 1))
 	v, err := f.svc.View(ctx, id)
@@ -606,7 +630,10 @@ func TestLifecyclePayloadDecodesAsOrderEventData(t *testing.T) {
 		t.Fatalf("plain view = %+v", plain)
 	}
 	// A plain lcPayload (from intake) has no lines: consumers rebuild them.
-	b, _ := json.Marshal(plain)
+	b, err := json.Marshal(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p, err := order.DecodeLifecyclePayload(order.Event{ID: "x", Data: b})
 	if err != nil {
 		t.Fatal(err)
@@ -614,7 +641,7 @@ func TestLifecyclePayloadDecodesAsOrderEventData(t *testing.T) {
 	if p.HasLines() {
 		t.Fatal("a plain lcPayload claims lines")
 	}
-	cur, _ := f.store.Get(ctx, id)
+	cur := f.get(t, id)
 	if full := order.PayloadOf(cur, plain); !full.HasLines() || len(full.Lines) != 2 || full.CustomerName != "Marie Curie" {
 		t.Fatalf("PayloadOf = %+v", full)
 	}

@@ -81,7 +81,10 @@ func TestGenericSchemaMatchesDecoder(t *testing.T) {
 	if err := json.Unmarshal(ord.Properties["totals"], &totals); err != nil {
 		t.Fatalf("totals: %v", err)
 	}
-	totalsField, _ := reflect.TypeOf(genericOrder{}).FieldByName("Totals")
+	totalsField, ok := reflect.TypeOf(genericOrder{}).FieldByName("Totals")
+	if !ok {
+		t.Fatal("the decoder's order has no Totals")
+	}
 	tests := []struct {
 		name   string
 		schema schemaObject
@@ -103,21 +106,38 @@ func TestGenericSchemaMatchesDecoder(t *testing.T) {
 		}
 	}
 
-	var enum struct {
-		Enum []string `json:"enum"`
-	}
-	_ = json.Unmarshal(ord.Properties["paymentStatus"], &enum)
+	payment := schemaEnum(t, ord, "paymentStatus")
 	for _, p := range order.AllPaymentStatuses {
-		if !slices.Contains(enum.Enum, p.String()) {
+		if !slices.Contains(payment, p.String()) {
 			t.Errorf("paymentStatus enum lacks %s", p)
 		}
 	}
-	_ = json.Unmarshal(ord.Properties["fulfilmentStatus"], &enum)
+	fulfilment := schemaEnum(t, ord, "fulfilmentStatus")
 	for _, f := range order.AllFulfilmentStatuses {
-		if !slices.Contains(enum.Enum, f.String()) {
+		if !slices.Contains(fulfilment, f.String()) {
 			t.Errorf("fulfilmentStatus enum lacks %s", f)
 		}
 	}
+}
+
+// schemaEnum returns the enum of a property of obj, failing the test when
+// the property is missing, is not valid JSON or has no enum.
+func schemaEnum(t *testing.T, obj schemaObject, name string) []string {
+	t.Helper()
+	raw, ok := obj.Properties[name]
+	if !ok {
+		t.Fatalf("the schema has no property %s", name)
+	}
+	var p struct {
+		Enum []string `json:"enum"`
+	}
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatalf("property %s: %v", name, err)
+	}
+	if len(p.Enum) == 0 {
+		t.Fatalf("property %s has no enum", name)
+	}
+	return p.Enum
 }
 
 func TestGenericSchemaRequiredIsEnforced(t *testing.T) {

@@ -118,36 +118,10 @@ func send(t *testing.T, q *sqs.Client, url string, bodies ...string) {
 	}
 }
 
-// peekAll receives every visible message of a queue (deleting none).
-func peekAll(t *testing.T, q *sqs.Client, url string) []string {
-	t.Helper()
-	var bodies []string
-	for {
-		out, err := q.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, VisibilityTimeout: 30})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(out.Messages) == 0 {
-			sort.Strings(bodies)
-			return bodies
-		}
-		for _, m := range out.Messages {
-			bodies = append(bodies, aws.ToString(m.Body))
-		}
-	}
-}
-
 func queueDepth(t *testing.T, q *sqs.Client, url string) int {
 	t.Helper()
-	out, err := q.GetQueueAttributes(t.Context(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
-		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var n, m int
-	fmt.Sscan(out.Attributes["ApproximateNumberOfMessages"], &n)
-	fmt.Sscan(out.Attributes["ApproximateNumberOfMessagesNotVisible"], &m)
-	return n + m
+	visible, inFlight := localawstest.QueueCounts(t, q, url)
+	return visible + inFlight
 }
 
 func TestSQSPartialBatchReturnsOnlyTheFailedMessagesThenRedrives(t *testing.T) {
@@ -192,8 +166,8 @@ func TestSQSPartialBatchReturnsOnlyTheFailedMessagesThenRedrives(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := peekAll(t, q, dlq); strings.Join(got, ",") != "fail-3,fail-4" {
-		t.Errorf("DLQ holds %v, want the two failed messages", got)
+	if got, n := receiveBodies(t, q, dlq, 2, 5*time.Second), queueDepth(t, q, dlq); strings.Join(got, ",") != "fail-3,fail-4" || n != 2 {
+		t.Errorf("DLQ holds %d messages, %v, want the two failed messages", n, got)
 	}
 	if n := queueDepth(t, q, url); n != 0 {
 		t.Errorf("source queue still holds %d messages", n)
@@ -224,11 +198,39 @@ func TestSQSFunctionErrorReturnsTheWholeBatch(t *testing.T) {
 	if !res.Failed || res.Deleted != 0 || res.Received != 3 {
 		t.Fatalf("poll = %+v, want a failed batch with nothing deleted", res)
 	}
-	time.Sleep(1200 * time.Millisecond) // the visibility timeout
-	again := peekAll(t, q, url)
-	if strings.Join(again, ",") != "crash-b,fail-c,ok-a" {
-		t.Errorf("after a function error the queue holds %v, want the whole batch", again)
+	// Nothing was deleted: the three stay in the queue (in flight until
+	// their visibility timeout ends), then each can be received again.
+	if n := queueDepth(t, q, url); n != 3 {
+		t.Errorf("right after the failed batch the queue holds %d messages, want the 3", n)
 	}
+	again := receiveBodies(t, q, url, 3, 10*time.Second)
+	if strings.Join(again, ",") != "crash-b,fail-c,ok-a" {
+		t.Errorf("after a function error the queue gives back %v, want the whole batch", again)
+	}
+}
+
+// receiveBodies receives from the queue until n distinct bodies came back
+// or timeout passed, and returns them sorted; what it receives stays in
+// flight for 30 s, so none comes twice.
+func receiveBodies(t *testing.T, q *sqs.Client, url string, n int, timeout time.Duration) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	for deadline := time.Now().Add(timeout); len(seen) < n && time.Now().Before(deadline); {
+		out, err := q.ReceiveMessage(t.Context(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10,
+			VisibilityTimeout: 30, WaitTimeSeconds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.Messages {
+			seen[aws.ToString(m.Body)] = true
+		}
+	}
+	bodies := make([]string, 0, len(seen))
+	for b := range seen {
+		bodies = append(bodies, b)
+	}
+	sort.Strings(bodies)
+	return bodies
 }
 
 func TestDynamoDBStreamPartialBatchRetriesThenOnFailure(t *testing.T) {
@@ -310,7 +312,9 @@ func TestDynamoDBStreamPartialBatchRetriesThenOnFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	var second trigger.StreamEvent
-	_ = json.Unmarshal(rec.events[1], &second)
+	if err := json.Unmarshal(rec.events[1], &second); err != nil {
+		t.Fatal(err)
+	}
 	info := of.DDBStreamBatchInfo
 	if of.RequestContext.Condition != "RetryAttemptsExhausted" || of.RequestContext.ApproximateInvokeCount != 2 ||
 		info.BatchSize != 2 || info.StartSequenceNumber != second.Records[0].DynamoDB.SequenceNumber ||
