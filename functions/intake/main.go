@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -33,31 +32,22 @@ const (
 )
 
 func main() {
-	log := platform.Logger()
-	ctx := context.Background()
-	env := platform.NewEnv(os.LookupEnv)
-	cfg := platform.ReadConfig(env)
-	ecwidBase := env.Optional(envEcwidBaseURL, webhook.DefaultEcwidBaseURL)
-	ecwidStoreID := env.Optional(envEcwidStoreID, "") // empty: every Ecwid event is refused
-	ecwidCurrency := env.Optional(envEcwidCurrency, order.EUR.Code())
-	secretsMaxAge := env.Duration(envSecretsMaxAge, ssmsecrets.DefaultMaxAge)
-	settingsMaxAge := env.Duration(envSettingsMaxAge, order.DefaultIntakeCacheMaxAge)
-	if err := env.Err(); err != nil {
-		platform.FailInit(log, "read configuration", err)
-	}
-	awsCfg, err := platform.AWSConfig(ctx)
-	if err != nil {
-		platform.FailInit(log, "load AWS configuration", err)
-	}
+	var ecwidBase, ecwidStoreID, ecwidCurrency string
+	var secretsMaxAge, settingsMaxAge time.Duration
+	fn := platform.Boot(func(env *platform.Env) {
+		ecwidBase = env.Optional(envEcwidBaseURL, webhook.DefaultEcwidBaseURL)
+		ecwidStoreID = env.Optional(envEcwidStoreID, "") // empty: every Ecwid event is refused
+		ecwidCurrency = env.Optional(envEcwidCurrency, order.EUR.Code())
+		secretsMaxAge = env.Duration(envSecretsMaxAge, ssmsecrets.DefaultMaxAge)
+		settingsMaxAge = env.Duration(envSettingsMaxAge, order.DefaultIntakeCacheMaxAge)
+	})
 
-	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
+	store := dynamo.New(dynamodb.NewFromConfig(fn.AWS), fn.Config.TableName)
 	svc, err := order.NewIntake(order.IntakeDeps{
 		Orders: store, Idempotency: store.Idempotency(), Settings: store.Settings(), Rates: store.Rates(), Carts: store.Carts(),
 	}, order.IntakeConfig{Now: platform.SystemClock, CacheMaxAge: settingsMaxAge})
-	if err != nil {
-		platform.FailInit(log, "build the intake", err)
-	}
-	secrets := ssmsecrets.New(ssmsecrets.NewClient(awsCfg), cfg.SecretsPrefix, ssmsecrets.WithMaxAge(secretsMaxAge))
+	fn.Must("build the intake", err)
+	secrets := ssmsecrets.New(ssmsecrets.NewClient(fn.AWS), fn.Config.SecretsPrefix, ssmsecrets.WithMaxAge(secretsMaxAge))
 	token := func(ctx context.Context) (string, error) { return secrets.Parameter(ctx, ecwidTokenParamKey) }
 	deps := webhook.Deps{
 		Secrets:      secrets,
@@ -66,8 +56,6 @@ func main() {
 		Now:          time.Now,
 	}
 	h, err := intake.New(svc, deps, intake.Config{Quarantine: store.Quarantine(), Metrics: platform.StdoutMetrics()})
-	if err != nil {
-		platform.FailInit(log, "build the intake handlers", err)
-	}
-	lambda.Start(h.Router(apihttp.WithLogger(log)).Serve)
+	fn.Must("build the intake handlers", err)
+	lambda.Start(h.Router(apihttp.WithLogger(fn.Log)).Serve)
 }

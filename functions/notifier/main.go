@@ -4,9 +4,7 @@
 package main
 
 import (
-	"context"
 	"net/mail"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -17,30 +15,17 @@ import (
 )
 
 func main() {
-	logger := platform.Logger()
-	env := platform.NewEnv(os.LookupEnv)
-	cfg := platform.ReadConfig(env)
-	from := env.RequiredAddress(platform.EnvMailFrom)
-	if err := env.Err(); err != nil {
-		platform.FailInit(logger, "read settings", err)
-	}
+	var from string
+	fn := platform.Boot(func(env *platform.Env) { from = env.RequiredAddress(platform.EnvMailFrom) })
 	// MAIL_FROM may carry a display name ("Boutique <b@example.com>"): the
 	// address is the SES identity, the name is used until the shop sets one.
 	addr, err := mail.ParseAddress(from)
-	if err != nil {
-		platform.FailInit(logger, "read settings", err)
-	}
-	awsCfg, err := platform.AWSConfig(context.Background())
-	if err != nil {
-		platform.FailInit(logger, "load AWS config", err)
-	}
-	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
+	fn.Must("read configuration", err)
+	store := dynamo.New(dynamodb.NewFromConfig(fn.AWS), fn.Config.TableName)
 	h, err := notify.NewHandler(notify.Deps{
 		Idempotency: store.Idempotency(), Settings: store.Settings(), Orders: store,
-		Sender: notify.NewSESSender(notify.NewSESClient(awsCfg)), Logger: logger,
+		Sender: notify.NewSESSender(notify.NewSESClient(fn.AWS)), Logger: fn.Log,
 	}, notify.Config{MailFrom: addr.Address, MailFromName: addr.Name, DefaultLanguage: notify.French})
-	if err != nil {
-		platform.FailInit(logger, "build the handler", err)
-	}
+	fn.Must("build the handler", err)
 	lambda.Start(h.Handle)
 }

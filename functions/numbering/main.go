@@ -4,7 +4,6 @@
 package main
 
 import (
-	"context"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -18,23 +17,11 @@ import (
 )
 
 func main() {
-	logger := platform.Logger()
-	cfg, err := platform.LoadConfig()
-	if err != nil {
-		platform.FailInit(logger, "read settings", err)
-	}
-	awsCfg, err := platform.AWSConfig(context.Background())
-	if err != nil {
-		platform.FailInit(logger, "load AWS config", err)
-	}
-	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
-	skipped, err := onfailure.NewQueue(sqs.NewFromConfig(awsCfg), os.Getenv(onfailure.EnvQueueURL))
-	if err != nil {
-		platform.FailInit(logger, "build the on-failure recorder", err)
-	}
-	n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(), Skipped: skipped, Logger: logger})
-	if err != nil {
-		platform.FailInit(logger, "build the numberer", err)
-	}
+	fn := platform.Boot(nil)
+	store := dynamo.New(dynamodb.NewFromConfig(fn.AWS), fn.Config.TableName)
+	skipped, err := onfailure.NewQueue(sqs.NewFromConfig(fn.AWS), os.Getenv(onfailure.EnvQueueURL))
+	fn.Must("build the on-failure recorder", err)
+	n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(), Skipped: skipped, Logger: fn.Log})
+	fn.Must("build the numberer", err)
 	lambda.Start(n.Handle)
 }

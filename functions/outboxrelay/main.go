@@ -4,7 +4,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"os"
 
@@ -18,24 +17,17 @@ import (
 )
 
 func main() {
-	log := platform.Logger()
-	ctx := context.Background()
-	queues := outbox.ParseQueueURLs(os.Getenv(outbox.EnvQueueURLs))
+	var queues []string
+	fn := platform.Boot(func(env *platform.Env) {
+		queues = outbox.ParseQueueURLs(env.Optional(outbox.EnvQueueURLs, ""))
+	})
 	if len(queues) == 0 {
-		platform.FailInit(log, "read configuration", errors.New(outbox.EnvQueueURLs+" lists no queue"))
+		fn.Must("read configuration", errors.New(outbox.EnvQueueURLs+" lists no queue"))
 	}
-	awsCfg, err := platform.AWSConfig(ctx)
-	if err != nil {
-		platform.FailInit(log, "load AWS configuration", err)
-	}
-	sqsClient := sqs.NewFromConfig(awsCfg)
+	sqsClient := sqs.NewFromConfig(fn.AWS)
 	skipped, err := onfailure.NewQueue(sqsClient, os.Getenv(onfailure.EnvQueueURL))
-	if err != nil {
-		platform.FailInit(log, "build the on-failure recorder", err)
-	}
-	relay, err := outbox.New(outbox.Deps{SQS: sqsClient, Records: dynamo.Stream{}, Skipped: skipped, Logger: log}, queues)
-	if err != nil {
-		platform.FailInit(log, "build the relay", err)
-	}
+	fn.Must("build the on-failure recorder", err)
+	relay, err := outbox.New(outbox.Deps{SQS: sqsClient, Records: dynamo.Stream{}, Skipped: skipped, Logger: fn.Log}, queues)
+	fn.Must("build the relay", err)
 	lambda.Start(relay.Handle)
 }

@@ -4,9 +4,6 @@
 package main
 
 import (
-	"context"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -21,27 +18,15 @@ import (
 const envShopName = "SHOP_NAME"
 
 func main() {
-	log := platform.Logger()
-	ctx := context.Background()
-	env := platform.NewEnv(os.LookupEnv)
-	cfg := platform.ReadConfig(env)
-	mailFrom := env.RequiredAddress(platform.EnvMailFrom)
-	shopName := env.Optional(envShopName, "Ma boutique")
-	if err := env.Err(); err != nil {
-		platform.FailInit(log, "read configuration", err)
-	}
-	awsCfg, err := platform.AWSConfig(ctx)
-	if err != nil {
-		platform.FailInit(log, "load AWS configuration", err)
-	}
-	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
+	var mailFrom, shopName string
+	fn := platform.Boot(func(env *platform.Env) {
+		mailFrom = env.RequiredAddress(platform.EnvMailFrom)
+		shopName = env.Optional(envShopName, "Ma boutique")
+	})
+	store := dynamo.New(dynamodb.NewFromConfig(fn.AWS), fn.Config.TableName)
 	admin, err := order.NewSettingsAdmin(store.Settings(), store.Rates(), order.DefaultSettings(shopName, mailFrom))
-	if err != nil {
-		platform.FailInit(log, "build the settings service", err)
-	}
+	fn.Must("build the settings service", err)
 	api, err := settingsapi.New(admin)
-	if err != nil {
-		platform.FailInit(log, "build the settings API", err)
-	}
-	lambda.Start(api.Router(apihttp.WithLogger(log)).Serve)
+	fn.Must("build the settings API", err)
+	lambda.Start(api.Router(apihttp.WithLogger(fn.Log)).Serve)
 }

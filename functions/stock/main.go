@@ -4,8 +4,6 @@
 package main
 
 import (
-	"context"
-
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -15,19 +13,9 @@ import (
 )
 
 func main() {
-	logger := platform.Logger()
-	cfg, err := platform.LoadConfig()
-	if err != nil {
-		platform.FailInit(logger, "read settings", err)
-	}
-	awsCfg, err := platform.AWSConfig(context.Background())
-	if err != nil {
-		platform.FailInit(logger, "load AWS config", err)
-	}
-	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
-	h, err := stock.NewHandler(stock.Deps{Stock: store.Stock(), Orders: store, Logger: logger})
-	if err != nil {
-		platform.FailInit(logger, "build the handler", err)
-	}
+	fn := platform.Boot(nil)
+	store := dynamo.New(dynamodb.NewFromConfig(fn.AWS), fn.Config.TableName)
+	h, err := stock.NewHandler(stock.Deps{Stock: store.Stock(), Orders: store, Logger: fn.Log})
+	fn.Must("build the handler", err)
 	lambda.Start(h.Handle)
 }

@@ -4,8 +4,6 @@
 package main
 
 import (
-	"context"
-
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -16,23 +14,11 @@ import (
 )
 
 func main() {
-	logger := platform.Logger()
-	cfg, err := platform.LoadConfig()
-	if err != nil {
-		platform.FailInit(logger, "read settings", err)
-	}
-	awsCfg, err := platform.AWSConfig(context.Background())
-	if err != nil {
-		platform.FailInit(logger, "load AWS config", err)
-	}
-	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
-	n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(), Logger: logger})
-	if err != nil {
-		platform.FailInit(logger, "build the numberer", err)
-	}
-	s, err := sweeper.New(sweeper.Deps{Pending: store, Numberer: n, Logger: logger})
-	if err != nil {
-		platform.FailInit(logger, "build the sweeper", err)
-	}
+	fn := platform.Boot(nil)
+	store := dynamo.New(dynamodb.NewFromConfig(fn.AWS), fn.Config.TableName)
+	n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(), Logger: fn.Log})
+	fn.Must("build the numberer", err)
+	s, err := sweeper.New(sweeper.Deps{Pending: store, Numberer: n, Logger: fn.Log})
+	fn.Must("build the sweeper", err)
 	lambda.Start(s.Handle)
 }

@@ -4,8 +4,6 @@
 package main
 
 import (
-	"context"
-
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -17,23 +15,11 @@ import (
 )
 
 func main() {
-	logger := platform.Logger()
-	cfg, err := platform.LoadConfig()
-	if err != nil {
-		platform.FailInit(logger, "read settings", err)
-	}
-	awsCfg, err := platform.AWSConfig(context.Background())
-	if err != nil {
-		platform.FailInit(logger, "load AWS config", err)
-	}
-	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
+	fn := platform.Boot(nil)
+	store := dynamo.New(dynamodb.NewFromConfig(fn.AWS), fn.Config.TableName)
 	svc, err := order.NewLifecycle(order.LifecycleDeps{Orders: store, Settings: store.Settings(), Stock: store.Stock(), Now: platform.SystemClock})
-	if err != nil {
-		platform.FailInit(logger, "build the lifecycle", err)
-	}
+	fn.Must("build the lifecycle", err)
 	api, err := adminapi.New(svc)
-	if err != nil {
-		platform.FailInit(logger, "build the admin API", err)
-	}
-	lambda.Start(api.Router(apihttp.WithLogger(logger)).Serve)
+	fn.Must("build the admin API", err)
+	lambda.Start(api.Router(apihttp.WithLogger(fn.Log)).Serve)
 }

@@ -10,13 +10,14 @@
 // build all its schemas at start-up (SSM, SES v2). Prefer the SDK's client
 // where a function uses it much (DynamoDB, SQS).
 //
-// A function's main.go reads its settings once at init, so a missing variable
-// stops the function with one message that names every missing variable:
+// A function's main.go starts with Boot, which reads the shared settings, the
+// function's own and the AWS configuration once at init, so that a missing
+// variable stops the function with one message naming every missing one:
 //
-//	env := platform.NewEnv(os.LookupEnv)
-//	cfg := platform.ReadConfig(env)
-//	queueURL := env.Required(platform.EnvNotificationsQueueURL)
-//	if err := env.Err(); err != nil {
-//		platform.FailInit(logger, "read settings", err)
-//	}
+//	var queueURL string
+//	fn := platform.Boot(func(env *platform.Env) { queueURL = env.Required(platform.EnvNotificationsQueueURL) })
+//	store := dynamo.New(dynamodb.NewFromConfig(fn.AWS), fn.Config.TableName)
+//	h, err := thing.NewHandler(thing.Deps{Store: store, Logger: fn.Log})
+//	fn.Must("build the handler", err)
+//	lambda.Start(h.Handle)
 package platform
