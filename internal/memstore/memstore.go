@@ -382,42 +382,23 @@ func (s *Store) List(ctx context.Context, q order.ListQuery) (order.Page[order.O
 	if err != nil {
 		return order.Page[order.Order]{}, err
 	}
-	scope := listScope(q)
-	after, err := decodeCursor(op, q.Cursor, scope)
-	if err != nil {
-		return order.Page[order.Order]{}, err
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	type keyed struct {
-		key string
-		o   *order.Order
-	}
-	var all []keyed
+	var selected []*order.Order
 	for _, o := range s.orders {
 		if matches(o, q) {
-			all = append(all, keyed{fmtTime(o.CreatedAt) + "#" + o.ID, o})
+			selected = append(selected, o)
 		}
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].key > all[j].key })
-	page := order.Page[order.Order]{Items: []order.Order{}}
-	for i, k := range all {
-		if after != "" && k.key >= after {
-			continue
-		}
-		c, err := order.CloneOrder(k.o)
-		if err != nil {
-			return order.Page[order.Order]{}, order.Wrap(op, order.Internal, "invalid_order", "the stored order cannot be copied", err)
-		}
-		page.Items = append(page.Items, *c)
-		if len(page.Items) == limit {
-			if i+1 < len(all) {
-				page.Next = encodeCursor(scope, k.key)
+	return newestFirst(op, q.Cursor, listScope(q), limit, selected,
+		func(o *order.Order) string { return fmtTime(o.CreatedAt) + "#" + o.ID },
+		func(o *order.Order) (order.Order, error) {
+			c, err := order.CloneOrder(o)
+			if err != nil {
+				return order.Order{}, order.Wrap(op, order.Internal, "invalid_order", "the stored order cannot be copied", err)
 			}
-			break
-		}
-	}
-	return page, nil
+			return *c, nil
+		})
 }
 
 // matches reports whether o is selected by q.
@@ -478,4 +459,42 @@ func decodeCursor(op, c, scope string) (string, error) {
 		return "", order.E(op, order.Invalid, "invalid_cursor", "the page cursor is malformed or belongs to another listing")
 	}
 	return last, nil
+}
+
+// newestFirst returns one page of items, newest first by key (a sort key
+// "<time>#<id>", as the table's indexes order them), after the cursor's key
+// (scope binds a cursor to its listing); copyOf makes the item returned.
+// The caller holds the lock over items.
+func newestFirst[S, T any](op, cursor, scope string, limit int, items []S, key func(S) string, copyOf func(S) (T, error)) (order.Page[T], error) {
+	after, err := decodeCursor(op, cursor, scope)
+	if err != nil {
+		return order.Page[T]{}, err
+	}
+	type keyed struct {
+		key  string
+		item S
+	}
+	all := make([]keyed, 0, len(items))
+	for _, it := range items {
+		all = append(all, keyed{key(it), it})
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].key > all[j].key })
+	page := order.Page[T]{Items: []T{}}
+	for i, k := range all {
+		if after != "" && k.key >= after {
+			continue
+		}
+		c, err := copyOf(k.item)
+		if err != nil {
+			return order.Page[T]{}, err
+		}
+		page.Items = append(page.Items, c)
+		if len(page.Items) == limit {
+			if i+1 < len(all) {
+				page.Next = encodeCursor(scope, k.key)
+			}
+			break
+		}
+	}
+	return page, nil
 }

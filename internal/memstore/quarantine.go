@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 	"slices"
-	"sort"
 	"sync"
 
 	"github.com/ordersmith/ordersmith/internal/order"
@@ -77,40 +76,21 @@ func (q *Quarantine) List(_ context.Context, state order.QuarantineState, page o
 	if err != nil {
 		return order.Page[order.QuarantinedDelivery]{}, err
 	}
-	scope := "quarantine:" + string(state)
-	after, err := decodeCursor(op, page.Cursor, scope)
-	if err != nil {
-		return order.Page[order.QuarantinedDelivery]{}, err
-	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	type keyed struct {
-		key string
-		d   *order.QuarantinedDelivery
-	}
-	var all []keyed
+	var selected []*order.QuarantinedDelivery
 	for _, d := range q.items {
 		if d.State == state {
-			all = append(all, keyed{fmtTime(d.ReceivedAt) + "#" + d.ID, d})
+			selected = append(selected, d)
 		}
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].key > all[j].key })
-	out := order.Page[order.QuarantinedDelivery]{Items: []order.QuarantinedDelivery{}}
-	for i, k := range all {
-		if after != "" && k.key >= after {
-			continue
-		}
-		c := *k.d
-		c.Headers, c.Body = nil, nil
-		out.Items = append(out.Items, c)
-		if len(out.Items) == limit {
-			if i+1 < len(all) {
-				out.Next = encodeCursor(scope, k.key)
-			}
-			break
-		}
-	}
-	return out, nil
+	return newestFirst(op, page.Cursor, "quarantine:"+string(state), limit, selected,
+		func(d *order.QuarantinedDelivery) string { return fmtTime(d.ReceivedAt) + "#" + d.ID },
+		func(d *order.QuarantinedDelivery) (order.QuarantinedDelivery, error) {
+			c := *d
+			c.Headers, c.Body = nil, nil // the list shows the reason, not the delivery
+			return c, nil
+		})
 }
 
 // Update implements order.QuarantineStore.
