@@ -226,7 +226,7 @@ func (h *Handler) message(ctx context.Context, e order.Event, kind order.Notific
 	m := Message{
 		Kind: kind, Lang: LanguageFor(p.Locale, h.cfg.DefaultLanguage), CustomerName: p.CustomerName,
 		Number: p.Number, Payment: p.PaymentStatus, Fulfilment: p.FulfilmentStatus,
-		Lines: p.Lines, Totals: &totals, Grand: p.Grand, CreditNote: p.CreditNote,
+		Lines: p.Lines, Totals: &totals, Charges: p.Charges, Grand: p.Grand, CreditNote: p.CreditNote,
 	}
 	if kind == order.NotifyShipped {
 		m.Tracking = p.Tracking

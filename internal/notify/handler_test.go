@@ -107,12 +107,20 @@ func TestNewHandlerNeedsItsPorts(t *testing.T) {
 // placeOrder stores an order and returns it.
 func (e *env) placeOrder(t *testing.T, locale string) *order.Order {
 	t.Helper()
+	return e.placeOrderWith(t, locale, func(*order.Order) {})
+}
+
+// placeOrderWith stores an order changed by edit before its totals are
+// computed, and returns it.
+func (e *env) placeOrderWith(t *testing.T, locale string, edit func(*order.Order)) *order.Order {
+	t.Helper()
 	o := &order.Order{
 		Source: order.SourceShopify, ExternalID: "sh-" + locale, Currency: order.EUR, PricesIncludeTax: true,
 		Customer: order.Customer{Name: "Zoé Martin", Email: "zoe@example.fr", Locale: locale},
 		Lines:    []order.LineItem{{SKU: "MUG-1", Name: "Mug", Quantity: 2, UnitPrice: decimal.RequireFromString("12.50"), VATRate: decimal.RequireFromString("20")}},
 		Payment:  order.AwaitingPayment, Fulfilment: order.AwaitingProcessing,
 	}
+	edit(o)
 	totals, err := order.ComputeTotals(o)
 	if err != nil {
 		t.Fatal(err)
@@ -357,5 +365,41 @@ func TestHandlerDefersMessagesNearTheDeadline(t *testing.T) {
 	// With time to spare, the same batch goes through.
 	if resp, _ := e.handler.Handle(context.Background(), batch(msg)); len(resp.BatchItemFailures) != 0 || e.sender.count() != 1 {
 		t.Fatalf("later: %+v sent %d", resp, e.sender.count())
+	}
+}
+
+// TestHandlerShowsCharges: the charges reach the e-mail whether the event
+// carries the order's summary (a lifecycle event) or refers to the order
+// (intake's confirmation, which the handler completes from the store).
+func TestHandlerShowsCharges(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name string
+		act  func(e *env, o *order.Order) error
+	}{
+		{"confirmation from intake (no lines in the event)", func(*env, *order.Order) error { return nil }},
+		{"shipped (the event carries the summary)", func(e *env, o *order.Order) error {
+			_, err := e.svc.MarkShipped(ctx, cmd(o.ID), "UPS", "1Z999")
+			return err
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			o := e.placeOrderWith(t, "fr-FR", func(o *order.Order) {
+				o.Charges = []order.Charge{{Kind: order.ChargeTip, Amount: decimal.RequireFromString("2.50")}}
+			})
+			if err := tt.act(e, o); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := e.handler.HandleMessage(ctx, body(t, e.lastEvent(t))); err != nil || out != notify.Sent {
+				t.Fatalf("outcome %q err %v", out, err)
+			}
+			got := e.sender.sent[0].Text
+			for _, row := range []string{"Pourboire (hors champ de TVA) : 2,50\u00a0€\n", "Total TTC : 27,50\u00a0€\n"} {
+				if !strings.Contains(got, row) {
+					t.Errorf("the e-mail lacks %q:\n%s", row, got)
+				}
+			}
+		})
 	}
 }
