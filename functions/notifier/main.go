@@ -37,7 +37,7 @@ func main() {
 	store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
 	h, err := notify.NewHandler(notify.Deps{
 		Idempotency: store.Idempotency(), Settings: store.Settings(), Orders: store,
-		Sender: notify.NewSESSender(notify.NewSESClient(awsCfg)), Logger: logger,
+		Sender: notify.NewSESSender(notify.NewSESClient(awsCfg)), Metrics: platform.StdoutMetrics(), Logger: logger,
 	}, notify.Config{MailFrom: addr.Address, MailFromName: addr.Name, DefaultLanguage: notify.French})
 	if err != nil {
 		platform.FailInit(logger, "build the handler", err)
