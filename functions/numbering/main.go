@@ -32,7 +32,8 @@ func main() {
 	if err != nil {
 		platform.FailInit(logger, "build the on-failure recorder", err)
 	}
-	n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(), Skipped: skipped, Logger: logger})
+	n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(), Skipped: skipped,
+		Metrics: platform.StdoutMetrics(), Logger: logger})
 	if err != nil {
 		platform.FailInit(logger, "build the numberer", err)
 	}
