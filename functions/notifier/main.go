@@ -24,7 +24,7 @@ func main() {
 	store := dynamo.New(dynamodb.NewFromConfig(fn.AWS), fn.Config.TableName)
 	h, err := notify.NewHandler(notify.Deps{
 		Idempotency: store.Idempotency(), Settings: store.Settings(), Orders: store,
-		Sender: notify.NewSESSender(notify.NewSESClient(fn.AWS)), Logger: fn.Log,
+		Sender: notify.NewSESSender(notify.NewSESClient(fn.AWS)), Metrics: platform.StdoutMetrics(), Logger: fn.Log,
 	}, notify.Config{MailFrom: addr.Address, MailFromName: addr.Name, DefaultLanguage: notify.French})
 	fn.Must("build the handler", err)
 	lambda.Start(h.Handle)

@@ -21,7 +21,8 @@ func main() {
 	store := dynamo.New(dynamodb.NewFromConfig(fn.AWS), fn.Config.TableName)
 	skipped, err := onfailure.NewQueue(sqs.NewFromConfig(fn.AWS), os.Getenv(onfailure.EnvQueueURL))
 	fn.Must("build the on-failure recorder", err)
-	n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(), Skipped: skipped, Logger: fn.Log})
+	n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(), Skipped: skipped,
+		Metrics: platform.StdoutMetrics(), Logger: fn.Log})
 	fn.Must("build the numberer", err)
 	lambda.Start(n.Handle)
 }

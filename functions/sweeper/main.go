@@ -16,7 +16,8 @@ import (
 func main() {
 	fn := platform.Boot(nil)
 	store := dynamo.New(dynamodb.NewFromConfig(fn.AWS), fn.Config.TableName)
-	n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(), Logger: fn.Log})
+	n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(),
+		Metrics: platform.StdoutMetrics(), Logger: fn.Log})
 	fn.Must("build the numberer", err)
 	s, err := sweeper.New(sweeper.Deps{Pending: store, Numberer: n, Logger: fn.Log})
 	fn.Must("build the sweeper", err)

@@ -18,4 +18,8 @@
 // expires (InProgressLock); a redelivery before then is retried later, one
 // after then sends again. That is the one case of a second e-mail, and it
 // needs a crash between two calls a few milliseconds apart.
+//
+// Each e-mail SES accepts counts one EmailsSent metric, by kind
+// (platform.Metrics, in CloudWatch Embedded Metric Format on standard
+// output); a redelivery counts nothing.
 package notify

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ordersmith/ordersmith/internal/consumer"
 	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/platform"
 )
 
 // IdempotencyScope is the scope of the notifier's idempotency records; the
@@ -45,12 +46,20 @@ type Config struct {
 	DefaultLanguage Language
 }
 
+// Metrics records the e-mails sent: *platform.Metrics.
+type Metrics interface {
+	Count(name string, dims map[string]string) error
+}
+
+var _ Metrics = (*platform.Metrics)(nil)
+
 // Handler is the notifier Lambda's handler.
 type Handler struct {
 	idem     order.IdempotencyStore
 	settings order.SettingsReader
 	orders   OrderReader
 	sender   Sender
+	metrics  Metrics
 	cfg      Config
 	log      *slog.Logger
 }
@@ -61,13 +70,16 @@ type Deps struct {
 	Settings    order.SettingsReader
 	Orders      OrderReader
 	Sender      Sender
-	Logger      *slog.Logger // nil is slog.Default()
+	// Metrics counts the e-mails SES accepted (platform.MetricEmailsSent,
+	// by kind).
+	Metrics Metrics
+	Logger  *slog.Logger // nil is slog.Default()
 }
 
 // NewHandler returns the handler. Every port is required.
 func NewHandler(d Deps, cfg Config) (*Handler, error) {
 	if err := order.RequireDeps("notify.NewHandler", order.Need("Idempotency", d.Idempotency), order.Need("Settings", d.Settings),
-		order.Need("Orders", d.Orders), order.Need("Sender", d.Sender)); err != nil {
+		order.Need("Orders", d.Orders), order.Need("Sender", d.Sender), order.Need("Metrics", d.Metrics)); err != nil {
 		return nil, err
 	}
 	if cfg.DefaultLanguage == "" {
@@ -77,7 +89,7 @@ func NewHandler(d Deps, cfg Config) (*Handler, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{idem: d.Idempotency, settings: d.Settings, orders: d.Orders, sender: d.Sender, cfg: cfg, log: log}, nil
+	return &Handler{idem: d.Idempotency, settings: d.Settings, orders: d.Orders, sender: d.Sender, metrics: d.Metrics, cfg: cfg, log: log}, nil
 }
 
 // Outcome says what became of one event.
@@ -189,6 +201,11 @@ func (h *Handler) send(ctx context.Context, e order.Event) (Outcome, error) {
 		}
 		return "", fmt.Errorf("send %s for event %s: %w", kind, e.ID, err)
 	}
+	// A metric that cannot be written is logged, never a reason to send
+	// the e-mail again.
+	if err := h.metrics.Count(platform.MetricEmailsSent, map[string]string{platform.DimensionKind: string(kind)}); err != nil {
+		h.log.Warn("metric not written", "metric", platform.MetricEmailsSent, "eventId", e.ID, "error", err.Error())
+	}
 	if err := h.idem.Complete(ctx, order.IdempotencyResult{Scope: IdempotencyScope, Key: e.ID, Fingerprint: string(kind), TTL: SentRetention}); err != nil {
 		// The e-mail is gone: reporting a failure would only make a
 		// redelivery send it again once the lock expires. Log and move on.
@@ -226,7 +243,7 @@ func (h *Handler) message(ctx context.Context, e order.Event, kind order.Notific
 	m := Message{
 		Kind: kind, Lang: LanguageFor(p.Locale, h.cfg.DefaultLanguage), CustomerName: p.CustomerName,
 		Number: p.Number, Payment: p.PaymentStatus, Fulfilment: p.FulfilmentStatus,
-		Lines: p.Lines, Totals: &totals, Grand: p.Grand, CreditNote: p.CreditNote,
+		Lines: p.Lines, Totals: &totals, Charges: p.Charges, Grand: p.Grand, CreditNote: p.CreditNote,
 	}
 	if kind == order.NotifyShipped {
 		m.Tracking = p.Tracking

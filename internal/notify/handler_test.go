@@ -1,9 +1,12 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -17,6 +20,7 @@ import (
 	"github.com/ordersmith/ordersmith/internal/memstore"
 	"github.com/ordersmith/ordersmith/internal/notify"
 	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/platform"
 	"github.com/ordersmith/ordersmith/internal/storetest"
 )
 
@@ -62,6 +66,9 @@ type env struct {
 	sender  *recorder
 	handler *notify.Handler
 	clock   *clock
+	// metrics are the handler's EMF lines: platform.Metrics serialises
+	// the writes, and the tests read them once Handle has returned.
+	metrics *bytes.Buffer
 }
 
 func newEnv(t *testing.T) *env {
@@ -69,14 +76,21 @@ func newEnv(t *testing.T) *env {
 	c := &clock{t: time.Date(2025, 6, 2, 10, 0, 0, 0, time.UTC)}
 	st := memstore.New(memstore.WithClock(c.now))
 	rec := &recorder{}
+	metrics := &bytes.Buffer{}
 	h := newHandler(t, notify.Deps{Idempotency: st.Idempotency(), Settings: st.Settings(), Orders: st, Sender: rec,
-		Logger: slog.New(slog.DiscardHandler)}, notify.Config{MailFrom: "boutique@example.com"})
+		Metrics: platform.NewMetrics(metrics, platform.MetricsNamespace, c.now),
+		Logger:  slog.New(slog.DiscardHandler)}, notify.Config{MailFrom: "boutique@example.com"})
 	svc := storetest.NewLifecycle(t, order.LifecycleDeps{Orders: st, Settings: st.Settings(), Stock: st.Stock(), Now: c.now})
-	return &env{store: st, svc: svc, sender: rec, handler: h, clock: c}
+	return &env{store: st, svc: svc, sender: rec, handler: h, clock: c, metrics: metrics}
 }
 
+// newHandler builds a handler; without Metrics in d, its metrics are
+// written nowhere.
 func newHandler(t testing.TB, d notify.Deps, cfg notify.Config) *notify.Handler {
 	t.Helper()
+	if d.Metrics == nil {
+		d.Metrics = platform.NewMetrics(io.Discard, platform.MetricsNamespace, nil)
+	}
 	h, err := notify.NewHandler(d, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -86,12 +100,14 @@ func newHandler(t testing.TB, d notify.Deps, cfg notify.Config) *notify.Handler 
 
 func TestNewHandlerNeedsItsPorts(t *testing.T) {
 	st := memstore.New()
-	full := notify.Deps{Idempotency: st.Idempotency(), Settings: st.Settings(), Orders: st, Sender: &recorder{}}
+	full := notify.Deps{Idempotency: st.Idempotency(), Settings: st.Settings(), Orders: st, Sender: &recorder{},
+		Metrics: platform.NewMetrics(io.Discard, platform.MetricsNamespace, nil)}
 	for name, drop := range map[string]func(d *notify.Deps){
 		"Idempotency": func(d *notify.Deps) { d.Idempotency = nil },
 		"Settings":    func(d *notify.Deps) { d.Settings = nil },
 		"Orders":      func(d *notify.Deps) { d.Orders = nil },
 		"Sender":      func(d *notify.Deps) { d.Sender = nil },
+		"Metrics":     func(d *notify.Deps) { d.Metrics = nil },
 	} {
 		d := full
 		drop(&d)
@@ -107,12 +123,20 @@ func TestNewHandlerNeedsItsPorts(t *testing.T) {
 // placeOrder stores an order and returns it.
 func (e *env) placeOrder(t *testing.T, locale string) *order.Order {
 	t.Helper()
+	return e.placeOrderWith(t, locale, func(*order.Order) {})
+}
+
+// placeOrderWith stores an order changed by edit before its totals are
+// computed, and returns it.
+func (e *env) placeOrderWith(t *testing.T, locale string, edit func(*order.Order)) *order.Order {
+	t.Helper()
 	o := &order.Order{
 		Source: order.SourceShopify, ExternalID: "sh-" + locale, Currency: order.EUR, PricesIncludeTax: true,
 		Customer: order.Customer{Name: "Zoé Martin", Email: "zoe@example.fr", Locale: locale},
 		Lines:    []order.LineItem{{SKU: "MUG-1", Name: "Mug", Quantity: 2, UnitPrice: decimal.RequireFromString("12.50"), VATRate: decimal.RequireFromString("20")}},
 		Payment:  order.AwaitingPayment, Fulfilment: order.AwaitingProcessing,
 	}
+	edit(o)
 	totals, err := order.ComputeTotals(o)
 	if err != nil {
 		t.Fatal(err)
@@ -165,28 +189,29 @@ func TestHandlerSendsEachEventOnce(t *testing.T) {
 		locale  string
 		act     func(e *env, o *order.Order) error
 		subject string
+		kind    order.NotificationKind // the Kind of the EmailsSent metric
 	}{
-		{"confirmation from intake (no lines in the event)", "fr-FR", func(*env, *order.Order) error { return nil }, "Confirmation de votre commande"},
+		{"confirmation from intake (no lines in the event)", "fr-FR", func(*env, *order.Order) error { return nil }, "Confirmation de votre commande", order.NotifyOrderConfirmed},
 		{"shipped", "en-GB", func(e *env, o *order.Order) error {
 			_, err := e.svc.MarkShipped(ctx, cmd(o.ID), "UPS", "1Z999")
 			return err
-		}, "has shipped"},
+		}, "has shipped", order.NotifyShipped},
 		{"delivered", "fr", func(e *env, o *order.Order) error {
 			_, err := e.svc.ChangeFulfilmentStatus(ctx, cmd(o.ID), order.Delivered, "", "")
 			return err
-		}, "a été livrée"},
+		}, "a été livrée", order.NotifyDelivered},
 		{"payment reminder", "en", func(e *env, o *order.Order) error {
 			_, err := e.svc.SendPaymentReminder(ctx, cmd(o.ID))
 			return err
-		}, "Reminder: payment pending"},
+		}, "Reminder: payment pending", order.NotifyPaymentReminder},
 		{"cancelled, customer notified", "fr-FR", func(e *env, o *order.Order) error {
 			_, err := e.svc.Cancel(ctx, cmd(o.ID), order.CancelOptions{NotifyCustomer: true, Restock: true})
 			return err
-		}, "a été annulée"},
+		}, "a été annulée", order.NotifyCancelled},
 		{"status changed", "fr-FR", func(e *env, o *order.Order) error {
 			_, err := e.svc.MarkPaid(ctx, cmd(o.ID))
 			return err
-		}, "a été mise à jour"},
+		}, "a été mise à jour", order.NotifyStatusChanged},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,6 +248,8 @@ func TestHandlerSendsEachEventOnce(t *testing.T) {
 			if !strings.Contains(got.Text, "Mug") || !strings.Contains(got.HTML, "Mug") || !strings.Contains(got.Text, o.Number) {
 				t.Fatalf("the e-mail lacks the order summary:\n%s", got.Text)
 			}
+			// One e-mail sent, one EmailsSent: the redeliveries count nothing.
+			checkEMF(t, e.metrics.String(), emailsSent(e.clock.now(), tt.kind))
 		})
 	}
 }
@@ -283,6 +310,7 @@ func TestHandlerSkips(t *testing.T) {
 			if e.sender.count() != 0 {
 				t.Fatalf("sent %d e-mails", e.sender.count())
 			}
+			checkEMF(t, e.metrics.String())
 		})
 	}
 }
@@ -310,10 +338,14 @@ func TestHandlerRetriesFailures(t *testing.T) {
 	if !slices.Equal(failed(resp), []string{"m0"}) {
 		t.Fatalf("failed send not reported: %+v", resp)
 	}
+	// Two e-mails so far: the confirmation, not the failed one.
+	confirmed := emailsSent(e.clock.now(), order.NotifyOrderConfirmed)
+	checkEMF(t, e.metrics.String(), confirmed)
 	e.sender.fail = nil
 	if resp, _ := e.handler.Handle(ctx, batch(shipped)); len(resp.BatchItemFailures) != 0 || e.sender.count() != 2 {
 		t.Fatalf("retry after a failed send: %+v sent %d", resp, e.sender.count())
 	}
+	checkEMF(t, e.metrics.String(), confirmed, emailsSent(e.clock.now(), order.NotifyShipped))
 }
 
 func TestHandlerInProgressClaim(t *testing.T) {
@@ -357,5 +389,75 @@ func TestHandlerDefersMessagesNearTheDeadline(t *testing.T) {
 	// With time to spare, the same batch goes through.
 	if resp, _ := e.handler.Handle(context.Background(), batch(msg)); len(resp.BatchItemFailures) != 0 || e.sender.count() != 1 {
 		t.Fatalf("later: %+v sent %d", resp, e.sender.count())
+	}
+}
+
+// TestHandlerShowsCharges: the charges reach the e-mail whether the event
+// carries the order's summary (a lifecycle event) or refers to the order
+// (intake's confirmation, which the handler completes from the store).
+func TestHandlerShowsCharges(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name string
+		act  func(e *env, o *order.Order) error
+	}{
+		{"confirmation from intake (no lines in the event)", func(*env, *order.Order) error { return nil }},
+		{"shipped (the event carries the summary)", func(e *env, o *order.Order) error {
+			_, err := e.svc.MarkShipped(ctx, cmd(o.ID), "UPS", "1Z999")
+			return err
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			o := e.placeOrderWith(t, "fr-FR", func(o *order.Order) {
+				o.Charges = []order.Charge{{Kind: order.ChargeTip, Amount: decimal.RequireFromString("2.50")}}
+			})
+			if err := tt.act(e, o); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := e.handler.HandleMessage(ctx, body(t, e.lastEvent(t))); err != nil || out != notify.Sent {
+				t.Fatalf("outcome %q err %v", out, err)
+			}
+			got := e.sender.sent[0].Text
+			for _, row := range []string{"Pourboire (hors champ de TVA) : 2,50\u00a0€\n", "Total TTC : 27,50\u00a0€\n"} {
+				if !strings.Contains(got, row) {
+					t.Errorf("the e-mail lacks %q:\n%s", row, got)
+				}
+			}
+		})
+	}
+}
+
+// emailsSent is the EMF document of one e-mail of kind sent at at, as the
+// CloudWatch embedded metric format specification lays it out.
+func emailsSent(at time.Time, kind order.NotificationKind) string {
+	return fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"ordersmith","Dimensions":[["Kind"]],`+
+		`"Metrics":[{"Name":"EmailsSent","Unit":"Count"}]}]},"Kind":%q,"EmailsSent":1}`, at.UnixMilli(), kind)
+}
+
+// checkEMF checks that out holds exactly the EMF documents want, one a
+// line, in order.
+func checkEMF(t *testing.T, out string, want ...string) {
+	t.Helper()
+	var got []string
+	for line := range strings.Lines(out) {
+		var doc any
+		if err := json.Unmarshal([]byte(line), &doc); err != nil {
+			t.Fatalf("metric line %q: %v", line, err)
+		}
+		b, _ := json.Marshal(doc)
+		got = append(got, string(b))
+	}
+	norm := make([]string, len(want))
+	for i, w := range want {
+		var doc any
+		if err := json.Unmarshal([]byte(w), &doc); err != nil {
+			t.Fatalf("want %q: %v", w, err)
+		}
+		b, _ := json.Marshal(doc)
+		norm[i] = string(b)
+	}
+	if !slices.Equal(got, norm) {
+		t.Fatalf("metrics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(norm, "\n"))
 	}
 }

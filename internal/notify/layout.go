@@ -99,6 +99,11 @@ func writeHTML(b *strings.Builder, v view) {
 		for _, t := range v.Totals {
 			b.WriteString("\n<tr><td colspan=\"2\" align=\"right\" style=\"padding: 2px 8px;\">")
 			strongHTML(b, t.Label, t.Strong)
+			if t.Note != "" {
+				b.WriteString(" <span style=\"color: #888;\">(")
+				escapeHTML(b, t.Note)
+				b.WriteString(")</span>")
+			}
 			b.WriteString("</td><td align=\"right\">")
 			strongHTML(b, t.Amount, t.Strong)
 			b.WriteString("</td></tr>")
@@ -168,7 +173,11 @@ func writeText(b *strings.Builder, v view) {
 			b.WriteString(" x " + strconv.FormatInt(l.Quantity, 10) + v.L.Sep + l.Amount + "\n")
 		}
 		for _, t := range v.Totals {
-			b.WriteString(t.Label + v.L.Sep + t.Amount + "\n")
+			b.WriteString(t.Label)
+			if t.Note != "" {
+				b.WriteString(" (" + t.Note + ")")
+			}
+			b.WriteString(v.L.Sep + t.Amount + "\n")
 		}
 		b.WriteString("\n")
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	texttemplate "text/template"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/ordersmith/ordersmith/internal/order"
 )
 
@@ -37,7 +39,7 @@ func randomView(r *rand.Rand) view {
 		Number: pick(r), ShopName: pick(r), RecoveryURL: pick(r),
 		L: labels{Sep: pick(r), Summary: pick(r), Item: pick(r), Quantity: pick(r), Amount: pick(r), Tracking: pick(r),
 			Resume: pick(r), Subtotal: pick(r), Discount: pick(r), Shipping: pick(r), VAT: pick(r), Total: pick(r),
-			Payment: pick(r), Fulfilment: pick(r)},
+			Payment: pick(r), Fulfilment: pick(r), Tip: pick(r), Duty: pick(r), Fee: pick(r), Handling: pick(r), OutsideVAT: pick(r)},
 	}
 	for range r.IntN(3) {
 		v.Intro = append(v.Intro, pick(r))
@@ -52,7 +54,7 @@ func randomView(r *rand.Rand) view {
 		v.Lines = append(v.Lines, lineRow{Name: pick(r), SKU: pick(r), Amount: pick(r), Quantity: r.Int64N(2000) - 1000})
 	}
 	for range r.IntN(4) {
-		v.Totals = append(v.Totals, totalRow{Label: pick(r), Amount: pick(r), Strong: r.IntN(2) == 0})
+		v.Totals = append(v.Totals, totalRow{Label: pick(r), Amount: pick(r), Strong: r.IntN(2) == 0, Note: pick(r)})
 	}
 	return v
 }
@@ -82,7 +84,7 @@ func TestLayoutsMatchTemplates(t *testing.T) {
 	for _, s := range tricky {
 		checkLayouts(t, view{Lang: s, Subject: s, Heading: s, Greeting: s, Intro: []string{s, s}, Outro: s, Number: s,
 			ShopName: s, RecoveryURL: s, Statuses: []row{{s, s}}, Tracking: []order.Tracking{{Carrier: s, Number: s}},
-			Lines: []lineRow{{Name: s, SKU: s, Amount: s, Quantity: 3}}, Totals: []totalRow{{s, s, true}, {s, s, false}},
+			Lines: []lineRow{{Name: s, SKU: s, Amount: s, Quantity: 3}}, Totals: []totalRow{{s, s, true, ""}, {s, s, false, ""}, {s, s, false, s}},
 			L: labels{Sep: s, Summary: s, Item: s, Quantity: s, Amount: s, Tracking: s, Resume: s}})
 	}
 	r := rand.New(rand.NewPCG(9, 9))
@@ -98,9 +100,13 @@ func TestRenderedViewsMatchTemplates(t *testing.T) {
 		for kind := range catalogues[lang].Kinds {
 			m := Message{Kind: kind, Lang: lang, ShopName: "Café <Arts>", CustomerName: "Zoé & Léa", Number: "#1042",
 				Payment: "paid", Fulfilment: "fulfilled", RecoveryURL: "https://shop.example.com/cart?t=a b&x=é",
-				Lines:    []order.EventLine{{Name: "Mug \"Tour\"", SKU: "MUG+1", Quantity: 2, Amount: order.MustMoney("24.50", order.EUR)}},
-				Totals:   &order.Totals{Subtotal: order.MustMoney("24.50", order.EUR), Discount: order.MustMoney("2", order.EUR), Shipping: order.MustMoney("4.90", order.EUR), Grand: order.MustMoney("27.40", order.EUR), VAT: order.MustMoney("4.57", order.EUR)},
-				Grand:    order.MustMoney("27.40", order.EUR),
+				Lines:  []order.EventLine{{Name: "Mug \"Tour\"", SKU: "MUG+1", Quantity: 2, Amount: order.MustMoney("24.50", order.EUR)}},
+				Totals: &order.Totals{Subtotal: order.MustMoney("24.50", order.EUR), Discount: order.MustMoney("2", order.EUR), Shipping: order.MustMoney("4.90", order.EUR), Grand: order.MustMoney("27.40", order.EUR), VAT: order.MustMoney("4.57", order.EUR)},
+				Grand:  order.MustMoney("27.40", order.EUR),
+				Charges: []order.Charge{{Kind: order.ChargeTip, Amount: decimal.RequireFromString("3")},
+					{Kind: order.ChargeDuty, Amount: decimal.RequireFromString("1.20")},
+					{Kind: order.ChargeFee, Name: "Emballage <cadeau> & ruban", Amount: decimal.RequireFromString("-2"), VATRate: decimal.RequireFromString("20"), Taxable: true},
+					{Kind: order.ChargeHandling, Amount: decimal.RequireFromString("0.50"), VATRate: decimal.RequireFromString("20"), Taxable: true}},
 				Tracking: []order.Tracking{{Carrier: "Colissimo", Number: "6A123"}, {Number: "VOID", Voided: true}}, CreditNote: true}
 			v, err := newView(m)
 			if err != nil {

@@ -33,6 +33,9 @@ func LanguageFor(locale string, fallback Language) Language {
 type labels struct {
 	Sep, Summary, Item, Quantity, Amount, Tracking, Resume        string
 	Subtotal, Discount, Shipping, VAT, Total, Payment, Fulfilment string
+	// The charges' rows: a fee without a name is Fee; OutsideVAT notes
+	// the amounts outside the scope of VAT (tips, untaxed duties).
+	Tip, Duty, Fee, Handling, OutsideVAT string
 }
 
 // kindText is what one kind of e-mail says: the subject and heading take
@@ -59,7 +62,8 @@ var catalogues = map[Language]catalogue{
 	French: {
 		Labels: labels{Sep: " : ", Summary: "Récapitulatif de la commande", Item: "Article", Quantity: "Quantité", Amount: "Montant",
 			Tracking: "Suivi du colis", Resume: "Reprendre ma commande", Subtotal: "Sous-total", Discount: "Remise",
-			Shipping: "Livraison", VAT: "dont TVA", Total: "Total TTC", Payment: "Paiement", Fulfilment: "Traitement"},
+			Shipping: "Livraison", VAT: "dont TVA", Total: "Total TTC", Payment: "Paiement", Fulfilment: "Traitement",
+			Tip: "Pourboire", Duty: "Droits de douane", Fee: "Frais", Handling: "Frais de traitement", OutsideVAT: "hors champ de TVA"},
 		Greeting: "Bonjour %s,",
 		Kinds: map[order.NotificationKind]kindText{
 			order.NotifyOrderConfirmed: {"Confirmation de votre commande n° %s", "Merci pour votre commande n° %s",
@@ -87,7 +91,8 @@ var catalogues = map[Language]catalogue{
 	English: {
 		Labels: labels{Sep: ": ", Summary: "Order summary", Item: "Item", Quantity: "Quantity", Amount: "Amount",
 			Tracking: "Parcel tracking", Resume: "Complete my order", Subtotal: "Subtotal", Discount: "Discount",
-			Shipping: "Shipping", VAT: "incl. VAT", Total: "Total", Payment: "Payment", Fulfilment: "Fulfilment"},
+			Shipping: "Shipping", VAT: "incl. VAT", Total: "Total", Payment: "Payment", Fulfilment: "Fulfilment",
+			Tip: "Tip", Duty: "Duties", Fee: "Fee", Handling: "Handling fee", OutsideVAT: "outside the scope of VAT"},
 		Greeting: "Hello %s,",
 		Kinds: map[order.NotificationKind]kindText{
 			order.NotifyOrderConfirmed: {"Your order #%s is confirmed", "Thank you for your order #%s",

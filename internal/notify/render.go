@@ -19,7 +19,8 @@ type Message struct {
 	Payment      string // payment status name, for "status changed"
 	Fulfilment   string // fulfilment status name, for "status changed"
 	Lines        []order.EventLine
-	Totals       *order.Totals // nil for a cart, which only has Grand
+	Totals       *order.Totals  // nil for a cart, which only has Grand
+	Charges      []order.Charge // tips, duties, fees, handling: one row each under the shipping
 	Grand        order.Money
 	Tracking     []order.Tracking
 	CreditNote   bool   // a paid order was cancelled: say the money comes back
@@ -53,9 +54,12 @@ type lineRow struct {
 	Quantity          int64
 }
 
+// totalRow is one row under the lines; Note qualifies its label (a tip is
+// "outside the scope of VAT").
 type totalRow struct {
 	Label, Amount string
 	Strong        bool
+	Note          string
 }
 
 // Render renders m as HTML and plain text in m.Lang.
@@ -134,10 +138,36 @@ func newView(m Message) (view, error) {
 		if !t.Shipping.IsZero() {
 			v.Totals = append(v.Totals, totalRow{Label: c.Labels.Shipping, Amount: money(t.Shipping)})
 		}
+		for _, ch := range m.Charges {
+			v.Totals = append(v.Totals, chargeRow(ch, t.Grand.Currency, c.Labels, money))
+		}
 		v.Totals = append(v.Totals, totalRow{Label: c.Labels.Total, Amount: money(t.Grand), Strong: true},
 			totalRow{Label: c.Labels.VAT, Amount: money(t.VAT)})
 	}
 	return v, nil
+}
+
+// chargeRow is the row of one charge: its kind's label (a fee's own name),
+// its amount in cur, and the note of an amount outside the scope of VAT.
+func chargeRow(ch order.Charge, cur order.Currency, l labels, money func(order.Money) string) totalRow {
+	r := totalRow{Amount: money(order.NewMoney(ch.Amount, cur))}
+	switch ch.Kind {
+	case order.ChargeTip:
+		r.Label = l.Tip
+	case order.ChargeDuty:
+		r.Label = l.Duty
+	case order.ChargeHandling:
+		r.Label = l.Handling
+	default:
+		r.Label = strings.TrimSpace(ch.Name)
+		if r.Label == "" {
+			r.Label = l.Fee
+		}
+	}
+	if !ch.Taxable {
+		r.Note = l.OutsideVAT
+	}
+	return r
 }
 
 func withNumber(format, number string) string {

@@ -119,3 +119,112 @@ func TestLanguageFor(t *testing.T) {
 		}
 	}
 }
+
+// chargedMessage is the confirmation of an order, computed by
+// order.ComputeTotals, with a tip (outside the scope of VAT) and a negative
+// fee (a reduction at 20 %) besides its lines and shipping.
+func chargedMessage(t *testing.T, lang notify.Language) notify.Message {
+	t.Helper()
+	d := decimal.RequireFromString
+	o := &order.Order{
+		Currency: order.EUR, PricesIncludeTax: true,
+		Lines:         []order.LineItem{{SKU: "MUG-1", Name: "Mug", Quantity: 2, UnitPrice: d("12.50"), VATRate: d("20")}},
+		ShippingLines: []order.ShippingLine{{Title: "Colissimo", Price: d("4.90"), VATRate: d("20")}},
+		Charges: []order.Charge{
+			{Kind: order.ChargeTip, Amount: d("3")},
+			{Kind: order.ChargeFee, Name: "Remise fidélité", Amount: d("-2"), VATRate: d("20"), Taxable: true},
+		},
+	}
+	totals, err := order.ComputeTotals(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := []order.EventLine{{SKU: "MUG-1", Name: "Mug", Quantity: 2, UnitPrice: d("12.50"), Amount: totals.LineNet[0]}}
+	return notify.Message{Kind: order.NotifyOrderConfirmed, Lang: lang, ShopName: "Café des Arts", Number: "CDA-7",
+		Lines: lines, Totals: &totals, Charges: o.Charges, Grand: totals.Grand}
+}
+
+// TestRenderCharges: a tip and a negative fee are rows of the summary,
+// between the shipping and the total, in the e-mail's language; the tip
+// says it is outside the scope of VAT, and the total includes both.
+func TestRenderCharges(t *testing.T) {
+	tests := []struct {
+		lang       notify.Language
+		totalsText string   // the whole block under the lines, in the text part
+		html       []string // rows of the HTML part
+	}{
+		{notify.French,
+			"Sous-total : 25,00\u00a0€\n" +
+				"Livraison : 4,90\u00a0€\n" +
+				"Pourboire (hors champ de TVA) : 3,00\u00a0€\n" +
+				"Remise fidélité : -2,00\u00a0€\n" +
+				"Total TTC : 30,90\u00a0€\n" +
+				"dont TVA : 4,65\u00a0€\n",
+			[]string{
+				`<td colspan="2" align="right" style="padding: 2px 8px;">Pourboire <span style="color: #888;">(hors champ de TVA)</span></td><td align="right">3,00` + "\u00a0€</td>",
+				`<td colspan="2" align="right" style="padding: 2px 8px;">Remise fidélité</td><td align="right">-2,00` + "\u00a0€</td>",
+				`<strong>Total TTC</strong></td><td align="right"><strong>30,90` + "\u00a0€</strong>",
+			}},
+		{notify.English,
+			"Subtotal: €25.00\n" +
+				"Shipping: €4.90\n" +
+				"Tip (outside the scope of VAT): €3.00\n" +
+				"Remise fidélité: €-2.00\n" +
+				"Total: €30.90\n" +
+				"incl. VAT: €4.65\n",
+			[]string{
+				`<td colspan="2" align="right" style="padding: 2px 8px;">Tip <span style="color: #888;">(outside the scope of VAT)</span></td><td align="right">€3.00</td>`,
+				`<td colspan="2" align="right" style="padding: 2px 8px;">Remise fidélité</td><td align="right">€-2.00</td>`,
+				`<strong>Total</strong></td><td align="right"><strong>€30.90</strong>`,
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.lang), func(t *testing.T) {
+			r, err := notify.Render(chargedMessage(t, tt.lang))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(r.Text, "x 2"+map[notify.Language]string{notify.French: " : 25,00\u00a0€\n", notify.English: ": €25.00\n"}[tt.lang]+tt.totalsText+"\n") {
+				t.Errorf("text lacks the totals\n%s\nin:\n%s", tt.totalsText, r.Text)
+			}
+			for _, s := range tt.html {
+				if !strings.Contains(r.HTML, s) {
+					t.Errorf("HTML lacks %q:\n%s", s, r.HTML)
+				}
+			}
+		})
+	}
+}
+
+// TestRenderChargeLabels: every kind of charge has its label, and only the
+// amounts outside the scope of VAT carry the note.
+func TestRenderChargeLabels(t *testing.T) {
+	d := decimal.RequireFromString
+	charges := []order.Charge{
+		{Kind: order.ChargeDuty, Amount: d("7.10")},
+		{Kind: order.ChargeDuty, Amount: d("1.50"), VATRate: d("20"), Taxable: true},
+		{Kind: order.ChargeHandling, Name: "handlingFee", Amount: d("1.99"), VATRate: d("20"), Taxable: true},
+		{Kind: order.ChargeFee, Amount: d("0.30"), VATRate: d("20"), Taxable: true},
+	}
+	want := map[notify.Language][]string{
+		notify.French: {"Droits de douane (hors champ de TVA) : 7,10\u00a0€\n", "Droits de douane : 1,50\u00a0€\n",
+			"Frais de traitement : 1,99\u00a0€\n", "Frais : 0,30\u00a0€\n"},
+		notify.English: {"Duties (outside the scope of VAT): €7.10\n", "Duties: €1.50\n", "Handling fee: €1.99\n", "Fee: €0.30\n"},
+	}
+	for lang, rows := range want {
+		m := sampleMessage(order.NotifyOrderConfirmed, lang)
+		m.Charges = charges
+		r, err := notify.Render(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Count(r.Text, "(hors champ de TVA)") + strings.Count(r.Text, "(outside the scope of VAT)"); got != 1 {
+			t.Errorf("%s: %d notes outside the scope of VAT, want 1:\n%s", lang, got, r.Text)
+		}
+		for _, row := range rows {
+			if !strings.Contains(r.Text, row) {
+				t.Errorf("%s: text lacks %q:\n%s", lang, row, r.Text)
+			}
+		}
+	}
+}

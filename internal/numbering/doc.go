@@ -23,4 +23,8 @@
 // few minutes after its acceptance, whatever held it back. Numbering is
 // idempotent, so a retried batch, or a record seen twice, numbers nothing
 // twice. The batch loop is internal/consumer's.
+//
+// Each order numbered writes its numbering lag, the milliseconds since its
+// acceptance, as the NumberingLagMs metric (platform.Metrics, in CloudWatch
+// Embedded Metric Format on standard output).
 package numbering

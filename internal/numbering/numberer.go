@@ -9,6 +9,7 @@ import (
 
 	"github.com/ordersmith/ordersmith/internal/consumer"
 	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/platform"
 )
 
 // DeadlineMargin is the time left before the invocation's deadline under
@@ -31,6 +32,13 @@ type Records interface {
 	AcceptedOrderID(rec events.DynamoDBEventRecord) (id string, ok bool)
 }
 
+// Metrics records the numbering lag: *platform.Metrics.
+type Metrics interface {
+	Put(name, unit string, value float64, dims map[string]string) error
+}
+
+var _ Metrics = (*platform.Metrics)(nil)
+
 // Deps are what a Numberer consumes.
 type Deps struct {
 	Orders  Store
@@ -43,7 +51,12 @@ type Deps struct {
 	// the orders after it. nil: every failure is retried, until the
 	// mapping's on-failure destination takes it.
 	Skipped consumer.SkipRecorder
-	Logger  *slog.Logger // nil is slog.Default()
+	// Metrics records, for each order numbered, the time since its
+	// acceptance (platform.MetricNumberingLagMs). nil: no metric.
+	Metrics Metrics
+	// Now is the clock; nil is time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger // nil is slog.Default()
 }
 
 // Numberer numbers the accepted orders of the OrdersTable stream and
@@ -53,6 +66,7 @@ type Numberer struct {
 	records Records
 	carts   order.CartStore
 	skipped consumer.SkipRecorder
+	metrics Metrics
 	now     func() time.Time
 	log     *slog.Logger
 }
@@ -66,13 +80,38 @@ func New(d Deps) (*Numberer, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Numberer{orders: d.Orders, records: d.Records, carts: d.Carts, skipped: d.Skipped, now: time.Now, log: log}, nil
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Numberer{orders: d.Orders, records: d.Records, carts: d.Carts, skipped: d.Skipped, metrics: d.Metrics, now: now, log: log}, nil
 }
 
 // Number numbers the accepted order id and marks the cart it completes
-// recovered (order.NumberAccepted).
+// recovered (order.NumberAccepted), and records the numbering lag: the
+// milliseconds from the order's acceptance (its CreatedAt) to now. A record
+// seen twice (a retried batch) finds the order numbered and records a
+// second, longer lag: the maximum may overstate the lag, never understate it.
 func (n *Numberer) Number(ctx context.Context, id string) (*order.Order, error) {
-	return order.NumberAccepted(ctx, n.orders, n.carts, id, n.now())
+	at := n.now()
+	o, err := order.NumberAccepted(ctx, n.orders, n.carts, id, at)
+	if err != nil {
+		return nil, err
+	}
+	n.recordLag(ctx, o, at)
+	return o, nil
+}
+
+// recordLag writes the NumberingLagMs metric of o, numbered at at; a
+// metric that cannot be written is logged, never a reason to number again.
+func (n *Numberer) recordLag(ctx context.Context, o *order.Order, at time.Time) {
+	if n.metrics == nil || o.CreatedAt.IsZero() {
+		return
+	}
+	lag := max(at.Sub(o.CreatedAt), 0) // clocks of two functions may disagree
+	if err := n.metrics.Put(platform.MetricNumberingLagMs, platform.UnitMilliseconds, float64(lag.Milliseconds()), nil); err != nil {
+		n.log.WarnContext(ctx, "metric not written", "metric", platform.MetricNumberingLagMs, "orderId", o.ID, "error", err.Error())
+	}
 }
 
 // Handle is the Lambda handler. It numbers the accepted orders the batch's

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/ordersmith/ordersmith/internal/dynamo"
 	"github.com/ordersmith/ordersmith/internal/numbering"
 	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/platform"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -31,10 +34,13 @@ type fakeStore struct {
 	calls   []string
 	fail    map[string]error
 	unknown map[string]bool
+	// accepted are the orders' acceptance times (CreatedAt); zero for
+	// the others.
+	accepted map[string]time.Time
 }
 
 func newFakeStore() *fakeStore {
-	return &fakeStore{numbers: map[string]int64{}, fail: map[string]error{}, unknown: map[string]bool{}}
+	return &fakeStore{numbers: map[string]int64{}, fail: map[string]error{}, unknown: map[string]bool{}, accepted: map[string]time.Time{}}
 }
 
 func (f *fakeStore) AssignNumber(_ context.Context, id string) (*order.Order, error) {
@@ -50,7 +56,7 @@ func (f *fakeStore) AssignNumber(_ context.Context, id string) (*order.Order, er
 		f.numbers[id] = f.last
 	}
 	n := f.numbers[id]
-	return &order.Order{ID: id, Seq: n, Number: strconv.FormatInt(n, 10), Version: 1}, nil
+	return &order.Order{ID: id, Seq: n, Number: strconv.FormatInt(n, 10), Version: 1, CreatedAt: f.accepted[id]}, nil
 }
 
 func seqOf(n int) string { return fmt.Sprintf("%021d", n) }
@@ -321,5 +327,73 @@ func TestHandlePoisonRecord(t *testing.T) {
 	}
 	if len(skipped.got) != 1 || skipped.got[0].OrderID != "B" || skipped.got[0].SequenceNumber != seqOf(2) || skipped.got[0].Code != "invalid_pending" {
 		t.Errorf("skipped %+v, want order B at %s, invalid_pending", skipped.got, seqOf(2))
+	}
+}
+
+// TestHandleRecordsNumberingLag: each order numbered writes one
+// NumberingLagMs EMF line (unit Milliseconds, no dimension), the time from
+// its acceptance to its numbering; a record skipped or failed writes none.
+func TestHandleRecordsNumberingLag(t *testing.T) {
+	now := time.Date(2025, 6, 2, 10, 0, 5, 0, time.UTC)
+	f := newFakeStore()
+	f.accepted["A"] = now.Add(-1250 * time.Millisecond)
+	f.accepted["B"] = now.Add(-4 * time.Minute)
+	f.accepted["C"] = now.Add(-time.Second)
+	f.fail["C"] = order.E("fake", order.Transient, "numbering_contention", "retry")
+	var metrics bytes.Buffer
+	n, err := numbering.New(numbering.Deps{Orders: f, Records: dynamo.Stream{}, Logger: quiet,
+		Metrics: platform.NewMetrics(&metrics, platform.MetricsNamespace, platform.FixedClock(now)), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := events.DynamoDBEvent{Records: []events.DynamoDBEventRecord{
+		pendingRecord(1, "INSERT", "A"), record(2, "MODIFY", orderImage("A", false)), pendingRecord(3, "INSERT", "B"), pendingRecord(4, "INSERT", "C"),
+	}}
+	if resp, err := n.Handle(context.Background(), ev); err != nil || failedSeq(t, resp) != seqOf(4) {
+		t.Fatalf("handle: %v %+v", err, resp)
+	}
+	lag := func(ms int) string {
+		return fmt.Sprintf(`{"_aws":{"Timestamp":%d,"CloudWatchMetrics":[{"Namespace":"ordersmith","Dimensions":[[]],`+
+			`"Metrics":[{"Name":"NumberingLagMs","Unit":"Milliseconds"}]}]},"NumberingLagMs":%d}`, now.UnixMilli(), ms)
+	}
+	want := []string{lag(1250), lag(240_000)}
+	got := strings.Split(strings.TrimSuffix(metrics.String(), "\n"), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("metrics:\n%s\nwant %d lines", metrics.String(), len(want))
+	}
+	for i := range want {
+		var g, w any
+		if err := json.Unmarshal([]byte(got[i]), &g); err != nil {
+			t.Fatalf("line %d %q: %v", i, got[i], err)
+		}
+		if err := json.Unmarshal([]byte(want[i]), &w); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(g, w) {
+			t.Errorf("line %d:\n got %s\nwant %s", i, got[i], want[i])
+		}
+	}
+}
+
+// TestNumberWithoutMetrics: Deps.Metrics is optional; an order without an
+// acceptance time is numbered and records no lag.
+func TestNumberWithoutMetrics(t *testing.T) {
+	f := newFakeStore()
+	f.accepted["A"] = time.Now().Add(-time.Second)
+	n, err := numbering.New(numbering.Deps{Orders: f, Records: dynamo.Stream{}, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := n.Number(context.Background(), "A"); err != nil || o.Number != "1" {
+		t.Fatalf("number: %+v %v", o, err)
+	}
+	var metrics bytes.Buffer
+	n, err = numbering.New(numbering.Deps{Orders: f, Records: dynamo.Stream{}, Logger: quiet,
+		Metrics: platform.NewMetrics(&metrics, platform.MetricsNamespace, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := n.Number(context.Background(), "B"); err != nil || o.Number != "2" || metrics.Len() != 0 {
+		t.Fatalf("an order without an acceptance time: %+v %v, metrics %q", o, err, metrics.String())
 	}
 }

@@ -26,6 +26,9 @@ type LifecyclePayload struct {
 	// Silent is set when the staff chose not to e-mail the customer (a
 	// cancellation without "Notifier le client").
 	Silent bool `json:"silent,omitempty"`
+	// Charges are the order's tips, duties, fees and handling fees, which
+	// the e-mail's summary lists one by one.
+	Charges []Charge `json:"charges,omitempty"`
 }
 
 // EventLine is an order line as events carry it.
@@ -62,6 +65,7 @@ func PayloadOf(o *Order, data OrderEventData) LifecyclePayload {
 		CustomerName:   o.Customer.Name,
 		Currency:       o.Currency,
 		Totals:         o.Totals,
+		Charges:        o.Charges,
 		ShippingMethod: o.ShippingMethod,
 		Shipping:       o.Shipping,
 		CustomStatus:   o.CustomStatus,

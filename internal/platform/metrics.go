@@ -22,18 +22,31 @@ const MetricsNamespace = "ordersmith"
 //     because it could not be processed (dimension Source); alarm on any
 //   - DeliveriesRefused: a delivery answered with a 4xx (bad signature, a
 //     body no retry can fix and that could not be quarantined) (dimension Source)
+//   - EmailsSent: SES accepted a customer e-mail; a redelivery sends none
+//     (dimension Kind)
+//   - NumberingLagMs: the time between an order's acceptance and its
+//     number, in milliseconds (no dimension)
 const (
 	MetricOrdersAccepted        = "OrdersAccepted"
 	MetricOrdersDuplicate       = "OrdersDuplicate"
 	MetricDeliveriesQuarantined = "DeliveriesQuarantined"
 	MetricDeliveriesRefused     = "DeliveriesRefused"
+	MetricEmailsSent            = "EmailsSent"
+	MetricNumberingLagMs        = "NumberingLagMs"
 )
 
 // DimensionSource is the dimension naming a delivery's storefront.
 const DimensionSource = "Source"
 
-// UnitCount is the CloudWatch unit of a counted event.
-const UnitCount = "Count"
+// DimensionKind is the dimension naming an e-mail's kind
+// (order.NotificationKind).
+const DimensionKind = "Kind"
+
+// The CloudWatch units of the metrics.
+const (
+	UnitCount        = "Count"        // a counted event
+	UnitMilliseconds = "Milliseconds" // a duration
+)
 
 // Metrics writes metrics in CloudWatch Embedded Metric Format: one JSON
 // line per call, on the function's standard output, which Lambda sends to

@@ -3,6 +3,12 @@ package platform_test
 import (
 	"bytes"
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -109,4 +115,65 @@ func assertJSONEq(t *testing.T, want, got string) {
 	if !bytes.Equal(wb, gb) {
 		t.Fatalf("got  %s\nwant %s", gb, wb)
 	}
+}
+
+// TestMetricsAreDocumented: every metric name declared in metrics.go has
+// its row in the metrics table of docs/ARCHITECTURE.md.
+func TestMetricsAreDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/ARCHITECTURE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parser.ParseFile(token.NewFileSet(), "metrics.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, s := range g.Specs {
+			v := s.(*ast.ValueSpec)
+			for i, id := range v.Names {
+				if !strings.HasPrefix(id.Name, "Metric") || id.Name == "MetricsNamespace" {
+					continue
+				}
+				name, err := strconv.Unquote(v.Values[i].(*ast.BasicLit).Value)
+				if err != nil {
+					t.Fatalf("%s: %v", id.Name, err)
+				}
+				names = append(names, name)
+				if !strings.Contains(string(doc), "\n| `"+name+"` |") {
+					t.Errorf("docs/ARCHITECTURE.md has no row for metric %s", name)
+				}
+			}
+		}
+	}
+	if !slices.Contains(names, platform.MetricEmailsSent) || !slices.Contains(names, platform.MetricNumberingLagMs) {
+		t.Fatalf("found the metrics %v in metrics.go, not the constants' declarations", names)
+	}
+}
+
+// TestEmailAndLagMetrics: the notifier's and the numbering's metrics as
+// the template's alarms and dashboards read them.
+func TestEmailAndLagMetrics(t *testing.T) {
+	at := time.UnixMilli(1_700_000_000_000)
+	var buf bytes.Buffer
+	m := platform.NewMetrics(&buf, platform.MetricsNamespace, platform.FixedClock(at))
+	if err := m.Count(platform.MetricEmailsSent, map[string]string{platform.DimensionKind: "order_shipped"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Put(platform.MetricNumberingLagMs, platform.UnitMilliseconds, 1250, nil); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines, want 2: %q", len(lines), buf.String())
+	}
+	assertJSONEq(t, `{"_aws":{"Timestamp":1700000000000,"CloudWatchMetrics":[{"Namespace":"ordersmith","Dimensions":[["Kind"]],`+
+		`"Metrics":[{"Name":"EmailsSent","Unit":"Count"}]}]},"Kind":"order_shipped","EmailsSent":1}`, lines[0])
+	assertJSONEq(t, `{"_aws":{"Timestamp":1700000000000,"CloudWatchMetrics":[{"Namespace":"ordersmith","Dimensions":[[]],`+
+		`"Metrics":[{"Name":"NumberingLagMs","Unit":"Milliseconds"}]}]},"NumberingLagMs":1250}`, lines[1])
 }
