@@ -1,6 +1,6 @@
 // Command outboxrelay is OutboxRelayFunction: it publishes the outbox
-// events of the OrdersTable stream to every queue of EVENT_QUEUE_URLS. It
-// only wires.
+// events of the OrdersTable stream to every queue of EVENT_QUEUE_URLS and
+// marks them published in the table. It only wires.
 package main
 
 import (
@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/ordersmith/ordersmith/internal/dynamo"
@@ -24,6 +25,10 @@ func main() {
 	if len(queues) == 0 {
 		platform.FailInit(log, "read configuration", errors.New(outbox.EnvQueueURLs+" lists no queue"))
 	}
+	cfg, err := platform.LoadConfig()
+	if err != nil {
+		platform.FailInit(log, "read settings", err)
+	}
 	awsCfg, err := platform.AWSConfig(ctx)
 	if err != nil {
 		platform.FailInit(log, "load AWS configuration", err)
@@ -33,7 +38,7 @@ func main() {
 	if err != nil {
 		platform.FailInit(log, "build the on-failure recorder", err)
 	}
-	relay, err := outbox.New(outbox.Deps{SQS: sqsClient, Records: dynamo.Stream{}, Skipped: skipped, Logger: log}, queues)
+	relay, err := outbox.New(outbox.Deps{SQS: sqsClient, Records: dynamo.Stream{}, Outbox: dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName), Skipped: skipped, Logger: log}, queues)
 	if err != nil {
 		platform.FailInit(log, "build the relay", err)
 	}
