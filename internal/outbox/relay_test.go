@@ -411,14 +411,7 @@ func TestRelayToFIFOQueue(t *testing.T) {
 	ctx := context.Background()
 	cfg := localawstest.Config(t)
 	client := sqs.NewFromConfig(cfg)
-	attrs, _, err := localaws.EnsureQueue(ctx, client, localawstest.UniqueName(t, 70)+".fifo", map[string]any{"FifoQueue": "true", "VisibilityTimeout": 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := attrs["QueueUrl"]
-	t.Cleanup(func() {
-		_, _ = client.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(q)})
-	})
+	q := newFIFOQueue(t, client)
 	r, err := outbox.New(outbox.Deps{SQS: client, Records: dynamo.Stream{}, Outbox: &markLog{}, Logger: quiet}, []string{q})
 	if err != nil {
 		t.Fatal(err)
@@ -462,4 +455,20 @@ func TestRelayToFIFOQueue(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) || len(more.Messages) != 0 {
 		t.Errorf("received %v and %d more, want %v once each", got, len(more.Messages), want)
 	}
+}
+
+// newFIFOQueue creates a FIFO queue on moto, deleted at the end of the
+// test, and returns its URL.
+func newFIFOQueue(t *testing.T, client *sqs.Client) string {
+	t.Helper()
+	attrs, _, err := localaws.EnsureQueue(context.Background(), client, localawstest.UniqueName(t, 70)+".fifo",
+		map[string]any{"FifoQueue": "true", "VisibilityTimeout": 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := attrs["QueueUrl"]
+	t.Cleanup(func() {
+		_, _ = client.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(q)})
+	})
+	return q
 }

@@ -52,21 +52,9 @@ func RunOutbox(t *testing.T, f Factory) {
 
 	list := func(before time.Time) []order.Event {
 		t.Helper()
-		var got []order.Event
-		page := order.PageRequest{Limit: 1}
-		for range 10 {
-			p, err := s.Outbox.UnpublishedBefore(ctx, before, page)
-			if err != nil {
-				t.Fatalf("unpublished before %s: %v", before, err)
-			}
-			got = append(got, p.Items...)
-			if p.Next == "" {
-				return got
-			}
-			page.Cursor = p.Next
-		}
-		t.Fatalf("more pages than events: %v", got)
-		return nil
+		return pageByPage(t, "unpublished events", func(page order.PageRequest) (order.Page[order.Event], error) {
+			return s.Outbox.UnpublishedBefore(ctx, before, page)
+		})
 	}
 	types := func(events []order.Event) []order.EventType {
 		out := []order.EventType{}
@@ -117,4 +105,25 @@ func RunOutbox(t *testing.T, f Factory) {
 	if got := list(clock.Now().Add(time.Second)); len(got) != 0 {
 		t.Errorf("unpublished after marking all: %v, want none", types(got))
 	}
+}
+
+// pageByPage lists what (at most 10 items) one item a page, following the
+// cursors to the end.
+func pageByPage[T any](t *testing.T, what string, list func(order.PageRequest) (order.Page[T], error)) []T {
+	t.Helper()
+	var got []T
+	page := order.PageRequest{Limit: 1}
+	for range 10 {
+		p, err := list(page)
+		if err != nil {
+			t.Fatalf("list %s: %v", what, err)
+		}
+		got = append(got, p.Items...)
+		if p.Next == "" {
+			return got
+		}
+		page.Cursor = p.Next
+	}
+	t.Fatalf("more pages of %s than items: %v", what, got)
+	return nil
 }
