@@ -1,6 +1,7 @@
 package outbox_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -126,11 +127,13 @@ func outboxRecord(t testing.TB, seq int, e order.Event) events.DynamoDBEventReco
 		t.Fatal(err)
 	}
 	return record(seq, "INSERT", map[string]events.DynamoDBAttributeValue{
-		"PK":        events.NewStringAttribute("OUTBOX#" + e.ID),
-		"SK":        events.NewStringAttribute("OUTBOX"),
+		"PK":        events.NewStringAttribute("OUTBOX#" + cmp.Or(e.OrderID, e.CartID)),
+		"SK":        events.NewStringAttribute("EVENT#" + e.ID),
 		"type":      events.NewStringAttribute("outbox"),
 		"eventType": events.NewStringAttribute(string(e.Type)),
 		"data":      events.NewStringAttribute(string(data)),
+		"GSI5PK":    events.NewStringAttribute("OUTBOX"),
+		"GSI5SK":    events.NewStringAttribute(t0.Format("2006-01-02T15:04:05.000000000Z") + "#" + e.ID),
 	})
 }
 
