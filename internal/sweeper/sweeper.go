@@ -113,9 +113,10 @@ type Result struct {
 
 // Handle is the Lambda handler of the schedule (its event is not read). It
 // numbers every order pending for longer than PendingAge, then publishes
-// every event unpublished for longer than OutboxAge; a failure is logged
-// and the others go on, and the run then returns an error, so that the
-// function's error metric shows it; the next run tries again.
+// every event unpublished for longer than OutboxAge. An order that fails
+// is logged and the others go on; an event that fails is logged and ends
+// the publishing (see publishUnpublished). The run then returns an error,
+// so that the function's error metric shows it; the next run tries again.
 func (s *Sweeper) Handle(ctx context.Context, _ json.RawMessage) (Result, error) {
 	var res Result
 	err := s.numberPending(ctx, &res)
