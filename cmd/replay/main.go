@@ -77,12 +77,12 @@ func consumerHandler(name string, awsCfg aws.Config, queue string, log *slog.Log
 	if err != nil {
 		return nil, err
 	}
+	cfg, err := platform.LoadConfig()
+	if err != nil {
+		return nil, fmt.Errorf("read settings: %w", err)
+	}
 	switch name {
 	case "numbering":
-		cfg, err := platform.LoadConfig()
-		if err != nil {
-			return nil, fmt.Errorf("read settings: %w", err)
-		}
 		store := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName)
 		n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(), Skipped: skipped, Logger: log})
 		if err != nil {
@@ -91,7 +91,8 @@ func consumerHandler(name string, awsCfg aws.Config, queue string, log *slog.Log
 		return n.Handle, nil
 	case "outbox":
 		queues := outbox.ParseQueueURLs(os.Getenv(outbox.EnvQueueURLs))
-		relay, err := outbox.New(outbox.Deps{SQS: sqs.NewFromConfig(awsCfg), Records: dynamo.Stream{}, Skipped: skipped, Logger: log}, queues)
+		relay, err := outbox.New(outbox.Deps{SQS: sqs.NewFromConfig(awsCfg), Records: dynamo.Stream{},
+			Outbox: dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName), Skipped: skipped, Logger: log}, queues)
 		if err != nil {
 			return nil, err
 		}

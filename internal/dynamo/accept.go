@@ -70,33 +70,45 @@ func (s *Store) Accept(ctx context.Context, in *order.Order, p order.PendingCrea
 // PendingBefore implements order.PendingOrders: a query of GSI5's PENDING
 // partition, keys only.
 func (s *Store) PendingBefore(ctx context.Context, t time.Time, page order.PageRequest) (order.Page[string], error) {
-	const op = "dynamo.PendingBefore"
-	limit, err := page.EffectiveLimit()
+	items, next, err := s.sparseBefore(ctx, "dynamo.PendingBefore", pkPending, t, page)
 	if err != nil {
 		return order.Page[string]{}, err
 	}
-	c, err := decodeCursor(op, page.Cursor, "pending")
+	out := order.Page[string]{Items: make([]string, 0, len(items)), Next: next}
+	for _, it := range items {
+		out.Items = append(out.Items, strings.TrimPrefix(getS(it, attrPK), "ORDER#"))
+	}
+	return out, nil
+}
+
+// sparseBefore is one page of a partition of the sparse index GSI5 (the
+// pending orders, the unpublished outbox events), whose sort keys start
+// with a time: the items before t, oldest first, and the next page's
+// cursor ("" after the last).
+func (s *Store) sparseBefore(ctx context.Context, op, partition string, t time.Time, page order.PageRequest) ([]item, string, error) {
+	limit, err := page.EffectiveLimit()
 	if err != nil {
-		return order.Page[string]{}, err
+		return nil, "", err
+	}
+	scope := strings.ToLower(partition)
+	c, err := decodeCursor(op, page.Cursor, scope)
+	if err != nil {
+		return nil, "", err
 	}
 	items, next, err := s.queryPage(ctx, &dynamodb.QueryInput{
 		IndexName:                 aws.String(indexGSI5),
 		KeyConditionExpression:    aws.String("#pk = :pk AND #sk < :bound"),
 		ExpressionAttributeNames:  map[string]string{"#pk": attrGSI5PK, "#sk": attrGSI5SK},
-		ExpressionAttributeValues: item{":pk": str(pkPending), ":bound": str(fmtTime(t))},
+		ExpressionAttributeValues: item{":pk": str(partition), ":bound": str(fmtTime(t))},
 		ExclusiveStartKey:         c.startKey(),
 	}, limit)
 	if err != nil {
-		return order.Page[string]{}, mapErr(op, fmt.Errorf("list pending orders: %w", err))
+		return nil, "", mapErr(op, fmt.Errorf("list GSI5 %s: %w", partition, err))
 	}
-	out := order.Page[string]{Items: make([]string, 0, len(items))}
-	for _, it := range items {
-		out.Items = append(out.Items, strings.TrimPrefix(getS(it, attrPK), "ORDER#"))
+	if next == nil {
+		return items, "", nil
 	}
-	if next != nil {
-		out.Next = encodeCursor(cursor{Scope: c.Scope, Key: next})
-	}
-	return out, nil
+	return items, encodeCursor(cursor{Scope: c.Scope, Key: next}), nil
 }
 
 // existingOrder is the already_exists error of a creation that found the

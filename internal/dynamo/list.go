@@ -221,19 +221,37 @@ func (s *Store) ordersOf(ctx context.Context, items []item) ([]order.Order, erro
 	return kept, nil
 }
 
-// batchGetOrders reads orders by id, 100 keys per request, retrying the keys
-// DynamoDB leaves unprocessed.
+// batchGetOrders reads orders by id.
 func (s *Store) batchGetOrders(ctx context.Context, ids []string) (map[string]*order.Order, error) {
+	keys := make([]item, len(ids))
+	for i, id := range ids {
+		keys[i] = key(orderPK(id), skOrder)
+	}
+	items, err := s.batchGet(ctx, "orders", keys)
+	if err != nil {
+		return nil, err
+	}
 	found := make(map[string]*order.Order, len(ids))
-	for start := 0; start < len(ids); start += maxBatchGet {
-		keys := make([]map[string]types.AttributeValue, 0, maxBatchGet)
-		for _, id := range ids[start:min(start+maxBatchGet, len(ids))] {
-			keys = append(keys, key(orderPK(id), skOrder))
+	for _, it := range items {
+		o, err := decodeOrder(it)
+		if err != nil {
+			return nil, err
 		}
-		pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+		found[o.ID] = o
+	}
+	return found, nil
+}
+
+// batchGet reads items by key (what names them in errors), consistently,
+// 100 keys per request, retrying the keys DynamoDB leaves unprocessed. The
+// items come in no particular order; a key without an item gives none.
+func (s *Store) batchGet(ctx context.Context, what string, keys []item) ([]item, error) {
+	var found []item
+	for start := 0; start < len(keys); start += maxBatchGet {
+		pending := map[string]types.KeysAndAttributes{s.table: {Keys: keys[start:min(start+maxBatchGet, len(keys))], ConsistentRead: aws.Bool(true)}}
 		for attempt := 0; len(pending[s.table].Keys) > 0; attempt++ {
 			if attempt >= s.updateAttempts {
-				return nil, fmt.Errorf("batch get orders: %d keys still unprocessed", len(pending[s.table].Keys))
+				return nil, fmt.Errorf("batch get %s: %d keys still unprocessed", what, len(pending[s.table].Keys))
 			}
 			if attempt > 0 {
 				if err := s.sleep(ctx, attempt); err != nil {
@@ -242,15 +260,9 @@ func (s *Store) batchGetOrders(ctx context.Context, ids []string) (map[string]*o
 			}
 			res, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
 			if err != nil {
-				return nil, fmt.Errorf("batch get orders: %w", err)
+				return nil, fmt.Errorf("batch get %s: %w", what, err)
 			}
-			for _, it := range res.Responses[s.table] {
-				o, err := decodeOrder(it)
-				if err != nil {
-					return nil, err
-				}
-				found[o.ID] = o
-			}
+			found = append(found, res.Responses[s.table]...)
 			pending = res.UnprocessedKeys
 		}
 	}

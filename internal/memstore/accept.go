@@ -62,21 +62,28 @@ func (s *Store) PendingBefore(ctx context.Context, t time.Time, page order.PageR
 			keys = append(keys, fmtTime(a.at)+"#"+id)
 		}
 	}
+	return pageOf(keys, after, limit, "pending", func(k string) string { return k[strings.LastIndex(k, "#")+1:] }), nil
+}
+
+// pageOf is one page of a listing whose items have the sort keys keys (in
+// any order): the items after the key after, at most limit, and the cursor
+// of the next page, in scope.
+func pageOf[T any](keys []string, after string, limit int, scope string, itemOf func(key string) T) order.Page[T] {
 	sort.Strings(keys)
-	out := order.Page[string]{Items: []string{}}
+	out := order.Page[T]{Items: []T{}}
 	for i, k := range keys {
 		if after != "" && k <= after {
 			continue
 		}
-		out.Items = append(out.Items, k[strings.LastIndex(k, "#")+1:])
+		out.Items = append(out.Items, itemOf(k))
 		if len(out.Items) == limit {
 			if i+1 < len(keys) {
-				out.Next = encodeCursor("pending", k)
+				out.Next = encodeCursor(scope, k)
 			}
 			break
 		}
 	}
-	return out, nil
+	return out
 }
 
 // AssignNumber implements order.OrderStore.

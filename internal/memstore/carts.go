@@ -51,7 +51,7 @@ func (cs *Carts) Create(ctx context.Context, in *order.Cart, events []order.Even
 	if c.ExternalID != "" {
 		cs.s.cartByExt[extKey(c.Source, c.ExternalID)] = c.ID
 	}
-	cs.s.outbox = append(cs.s.outbox, events...)
+	cs.s.addOutbox(events)
 	return c, nil
 }
 
@@ -122,7 +122,7 @@ func (cs *Carts) Update(ctx context.Context, id string, fn order.CartUpdateFunc)
 	}
 	row := cs.s.carts[id]
 	row.cart, row.version = stored, row.version+1
-	cs.s.outbox = append(cs.s.outbox, events...)
+	cs.s.addOutbox(events)
 	return next, nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 var _ order.OrderStore = (*Store)(nil)
 var _ order.PendingOrders = (*Store)(nil)
+var _ order.Outbox = (*Store)(nil)
 
 // Store keeps everything in memory behind one mutex. It implements
 // order.OrderStore itself; the other ports are views over the same data
@@ -30,7 +31,7 @@ type Store struct {
 	accepted map[string]accepted     // by id: orders stored by Accept
 	last     int64                   // last order number issued
 	history  map[string][]histRow    // by order id, sorted by key
-	outbox   []order.Event
+	outbox   []outboxRow             // in commit order
 
 	idem      map[string]*order.IdempotencyRecord // by scope + "\x00" + key
 	customers map[string]*order.CustomerSummary   // by lower-cased e-mail
@@ -87,7 +88,11 @@ func New(opts ...Option) *Store {
 func (s *Store) Outbox() []order.Event {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]order.Event(nil), s.outbox...)
+	out := make([]order.Event, len(s.outbox))
+	for i, r := range s.outbox {
+		out[i] = r.event
+	}
+	return out
 }
 
 func extKey(source order.Source, externalID string) string {
@@ -173,7 +178,7 @@ func (s *Store) commitNumbered(op string, o *order.Order, changes []order.Change
 	s.byNumber[o.Number] = o.ID
 	s.last = o.Seq
 	s.addHistory(o.ID, o.Version, changes)
-	s.outbox = append(s.outbox, withOrder(events, o.ID)...)
+	s.addOutbox(withOrder(events, o.ID))
 	if sh := o.CustomerShare(); sh.Email != "" {
 		s.addToCustomer(sh, o.CreatedAt, true)
 	}
@@ -335,7 +340,7 @@ func (s *Store) update(ctx context.Context, op, id string, expected int64, fn or
 		s.accepted[id] = accepted{} // the table's record loses it at the first change
 	}
 	s.addHistory(id, next.Version, changes)
-	s.outbox = append(s.outbox, withOrder(events, id)...)
+	s.addOutbox(withOrder(events, id))
 	return next, nil
 }
 

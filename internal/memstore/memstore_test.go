@@ -15,7 +15,7 @@ func factory(t *testing.T, clock *storetest.Clock) storetest.Stores {
 	s := memstore.New(memstore.WithClock(clock.Now))
 	return storetest.Stores{
 		Orders: s, Idempotency: s.Idempotency(), Customers: s.Customers(), Settings: s.Settings(),
-		Rates: s.Rates(), Stock: s.Stock(), Carts: s.Carts(), Pending: s,
+		Rates: s.Rates(), Stock: s.Stock(), Carts: s.Carts(), Pending: s, Outbox: s,
 		Peer: func() order.OrderStore { return s },
 	}
 }

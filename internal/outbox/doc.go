@@ -13,6 +13,11 @@
 // a week, and cmd/replay allow a replay. The store adapter reads the
 // records (Records); the batch loop is internal/consumer's.
 //
+// An event that reached every queue is marked published in the store
+// (Deps.Outbox); one never marked is listed by the scheduled sweeper
+// (internal/sweeper), which publishes it through Relay.Publish, the same
+// code with the same message groups and deduplication ids, and marks it.
+//
 // To a FIFO queue (the notifications), each event goes in its order's
 // message group, deduplicated on its id: an order's events, which share one
 // partition of the table and so one stream shard, are consumed in the order

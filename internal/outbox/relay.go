@@ -60,10 +60,17 @@ type Records interface {
 	OutboxEvent(rec events.DynamoDBEventRecord) (e order.Event, ok bool, err error)
 }
 
+// Marker records the events that went to every queue, so that the sweeper
+// does not relay them again (order.Outbox's MarkPublished).
+type Marker interface {
+	MarkPublished(ctx context.Context, events []order.Event) error
+}
+
 // Deps are what a Relay consumes.
 type Deps struct {
 	SQS     SQSAPI
 	Records Records
+	Outbox  Marker
 	// Skipped records the outbox items that cannot be published for good
 	// (an item that cannot be read, an event too large): they are
 	// acknowledged once recorded, so that one does not hold back the events
@@ -77,16 +84,17 @@ type Deps struct {
 type Relay struct {
 	sqs     SQSAPI
 	records Records
+	outbox  Marker
 	skipped consumer.SkipRecorder
 	queues  []string
 	log     *slog.Logger
 }
 
-// New returns a relay to the given queues (at least one). SQS and Records
-// are required.
+// New returns a relay to the given queues (at least one). SQS, Records and
+// Outbox are required.
 func New(d Deps, queueURLs []string) (*Relay, error) {
 	const op = "outbox.New"
-	if err := order.RequireDeps(op, order.Need("SQS", d.SQS), order.Need("Records", d.Records)); err != nil {
+	if err := order.RequireDeps(op, order.Need("SQS", d.SQS), order.Need("Records", d.Records), order.Need("Outbox", d.Outbox)); err != nil {
 		return nil, err
 	}
 	if len(queueURLs) == 0 {
@@ -96,7 +104,7 @@ func New(d Deps, queueURLs []string) (*Relay, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Relay{sqs: d.SQS, records: d.Records, skipped: d.Skipped, queues: queueURLs, log: log}, nil
+	return &Relay{sqs: d.SQS, records: d.Records, outbox: d.Outbox, skipped: d.Skipped, queues: queueURLs, log: log}, nil
 }
 
 // ParseQueueURLs splits EVENT_QUEUE_URLS: comma-separated, blanks and
@@ -134,27 +142,63 @@ func (r *Relay) Handle(ctx context.Context, ev events.DynamoDBEvent) (events.Dyn
 	return consumer.HandleStreamRuns(ctx, c, ev, r.decode, r.publish), nil
 }
 
+// Publish publishes events (the outbox items the sweeper found never
+// marked published), in order, as the stream path does: to every queue,
+// in the same message groups, with the same deduplication ids, then marked
+// published. It returns how many went; with an error, events[done] is the
+// first that did not go to every queue (a TooLarge error for an event SQS
+// cannot take, which will never go).
+func (r *Relay) Publish(ctx context.Context, events []order.Event) (done int, err error) {
+	items := make([]consumer.Item[message], 0, len(events))
+	var unsendable error
+	for _, e := range events {
+		it, err := itemOf(e)
+		if err != nil {
+			unsendable = err
+			break
+		}
+		items = append(items, it)
+	}
+	for done < len(items) {
+		n, err := r.publish(ctx, items[done:])
+		done += n
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, unsendable
+}
+
 // decode is the message a record asks to publish.
 func (r *Relay) decode(rec events.DynamoDBEventRecord) (consumer.Item[message], bool, error) {
 	e, ok, err := r.records.OutboxEvent(rec)
 	if !ok || err != nil {
 		return consumer.Item[message]{}, ok, err
 	}
+	it, err := itemOf(e)
+	return it, true, err
+}
+
+// itemOf is the message that publishes e.
+func itemOf(e order.Event) (consumer.Item[message], error) {
 	it := consumer.Item[message]{EventID: e.ID, OrderID: e.OrderID}
 	b, err := json.Marshal(e)
 	if err != nil {
-		return it, true, fmt.Errorf("encode event %s: %w", e.ID, err)
+		return it, fmt.Errorf("encode event %s: %w", e.ID, err)
 	}
 	if len(b) > maxBatchBytes {
-		return it, true, order.E("outbox.decode", order.TooLarge, "event_too_large", fmt.Sprintf("event %s is %d bytes, over the SQS message limit", e.ID, len(b)))
+		return it, order.E("outbox.decode", order.TooLarge, "event_too_large", fmt.Sprintf("event %s is %d bytes, over the SQS message limit", e.ID, len(b)))
 	}
 	it.Value = message{event: e, body: string(b)}
-	return it, true, nil
+	return it, nil
 }
 
 // publish sends the first of items, as many as one request takes, to every
-// queue, and returns how many went; with an error, items[done] is the first
-// that did not go to every queue.
+// queue, marks those that went to every queue published, and returns how
+// many went; with an error, items[done] is the first that did not go to
+// every queue. A mark that fails is logged, not retried: the event went,
+// and the sweeper, finding it unpublished, sends it again (consumers
+// deduplicate on its id).
 func (r *Relay) publish(ctx context.Context, items []consumer.Item[message]) (done int, err error) {
 	end, size := 0, 0
 	for end < len(items) && end < maxBatchEntries && (end == 0 || size+len(items[end].Value.body) <= maxBatchBytes) {
@@ -168,11 +212,29 @@ func (r *Relay) publish(ctx context.Context, items []consumer.Item[message]) (do
 			first = i
 		}
 	}
+	done = end
 	if first >= 0 {
-		return first, order.E("outbox.publish", order.Transient, "publish_failed",
+		done = first
+		err = order.E("outbox.publish", order.Transient, "publish_failed",
 			fmt.Sprintf("event %s did not reach every queue", chunk[first].Value.event.ID))
 	}
-	return end, nil
+	r.markPublished(ctx, chunk[:done])
+	return done, err
+}
+
+// markPublished marks the events of items published, logging a failure.
+func (r *Relay) markPublished(ctx context.Context, items []consumer.Item[message]) {
+	if len(items) == 0 {
+		return
+	}
+	sent := make([]order.Event, len(items))
+	for i, it := range items {
+		sent[i] = it.Value.event
+	}
+	if err := r.outbox.MarkPublished(ctx, sent); err != nil {
+		r.log.ErrorContext(ctx, "mark outbox events published: the sweeper will publish them again", consumer.LogKeyEventID, sent[0].ID,
+			"events", len(sent), "kind", order.KindOf(err).String(), "code", order.CodeOf(err), "error", err.Error())
+	}
 }
 
 // send publishes one chunk to one queue and returns the position of the

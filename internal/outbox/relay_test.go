@@ -1,6 +1,7 @@
 package outbox_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -77,6 +78,31 @@ func (f *fakeSQS) sentIDs(q string) []string {
 	return ids
 }
 
+// markLog records the events marked published, and fails when told.
+type markLog struct {
+	mu     sync.Mutex
+	marked []string
+	fail   error
+}
+
+func (m *markLog) MarkPublished(_ context.Context, events []order.Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	for _, e := range events {
+		m.marked = append(m.marked, e.ID)
+	}
+	return nil
+}
+
+func (m *markLog) ids() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.marked)
+}
+
 var t0 = time.Date(2025, 3, 14, 10, 0, 0, 0, time.UTC)
 
 // newEvent is an OrderCreated event with a predictable id.
@@ -101,11 +127,13 @@ func outboxRecord(t testing.TB, seq int, e order.Event) events.DynamoDBEventReco
 		t.Fatal(err)
 	}
 	return record(seq, "INSERT", map[string]events.DynamoDBAttributeValue{
-		"PK":        events.NewStringAttribute("OUTBOX#" + e.ID),
-		"SK":        events.NewStringAttribute("OUTBOX"),
+		"PK":        events.NewStringAttribute("OUTBOX#" + cmp.Or(e.OrderID, e.CartID)),
+		"SK":        events.NewStringAttribute("EVENT#" + e.ID),
 		"type":      events.NewStringAttribute("outbox"),
 		"eventType": events.NewStringAttribute(string(e.Type)),
 		"data":      events.NewStringAttribute(string(data)),
+		"GSI5PK":    events.NewStringAttribute("OUTBOX"),
+		"GSI5SK":    events.NewStringAttribute(t0.Format("2006-01-02T15:04:05.000000000Z") + "#" + e.ID),
 	})
 }
 
@@ -143,9 +171,12 @@ func TestRelay(t *testing.T) {
 		wantA    []string // event ids qa received
 		wantB    []string
 		wantFail string // sequence number reported, "" for none
+		// wantMarked are the events marked published, those that reached
+		// every queue; nil is wantA.
+		wantMarked []string
 	}{
 		{"every outbox insert to every queue, in order, ten per request", func(t testing.TB) events.DynamoDBEvent { return batch(t, 23) },
-			nil, ids(0, 23), ids(0, 23), ""},
+			nil, ids(0, 23), ids(0, 23), "", nil},
 		{"other writes skipped", func(t testing.TB) events.DynamoDBEvent {
 			ev := batch(t, 2)
 			ev.Records = append([]events.DynamoDBEventRecord{orderRecord(1, "INSERT"), orderRecord(2, "MODIFY")}, ev.Records...)
@@ -154,23 +185,23 @@ func TestRelay(t *testing.T) {
 			mod.EventName = "REMOVE"
 			ev.Records = append(ev.Records, mod)
 			return ev
-		}, nil, ids(0, 2), ids(0, 2), ""},
+		}, nil, ids(0, 2), ids(0, 2), "", nil},
 		// The rest of the refused entry's request went through: the retry
 		// sends them again, and consumers deduplicate on the event id. The
 		// next request is not sent.
 		{"an entry refused: retry from its record", func(t testing.TB) events.DynamoDBEvent { return batch(t, 23) },
 			func(f *fakeSQS) { f.failEvent["EVENT13"] = true }, append(ids(0, 13), ids(14, 20)...), append(ids(0, 13), ids(14, 20)...),
-			fmt.Sprintf("%021d", 113)},
+			fmt.Sprintf("%021d", 113), ids(0, 13)},
 		{"a queue down: retry from the first record", func(t testing.TB) events.DynamoDBEvent { return batch(t, 5) },
-			func(f *fakeSQS) { f.failQueue[qb] = true }, ids(0, 5), nil, fmt.Sprintf("%021d", 100)},
+			func(f *fakeSQS) { f.failQueue[qb] = true }, ids(0, 5), nil, fmt.Sprintf("%021d", 100), []string{}},
 		{"an undecodable outbox item: what came before goes, then retry from it", func(t testing.TB) events.DynamoDBEvent {
 			ev := batch(t, 3)
 			bad := outboxRecord(t, 200, newEvent(t, 50))
 			bad.Change.NewImage["data"] = events.NewStringAttribute("{not json")
 			ev.Records = append(ev.Records, bad, outboxRecord(t, 201, newEvent(t, 51)))
 			return ev
-		}, nil, ids(0, 3), ids(0, 3), fmt.Sprintf("%021d", 200)},
-		{"an empty batch", func(t testing.TB) events.DynamoDBEvent { return events.DynamoDBEvent{} }, nil, nil, nil, ""},
+		}, nil, ids(0, 3), ids(0, 3), fmt.Sprintf("%021d", 200), nil},
+		{"an empty batch", func(t testing.TB) events.DynamoDBEvent { return events.DynamoDBEvent{} }, nil, nil, nil, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -178,7 +209,8 @@ func TestRelay(t *testing.T) {
 			if tt.fail != nil {
 				tt.fail(f)
 			}
-			r, err := outbox.New(outbox.Deps{SQS: f, Records: dynamo.Stream{}, Logger: quiet}, []string{qa, qb})
+			marks := &markLog{}
+			r, err := outbox.New(outbox.Deps{SQS: f, Records: dynamo.Stream{}, Outbox: marks, Logger: quiet}, []string{qa, qb})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -199,6 +231,13 @@ func TestRelay(t *testing.T) {
 			if got := f.sentIDs(qb); !slices.Equal(got, tt.wantB) {
 				t.Errorf("queue B got %v, want %v", got, tt.wantB)
 			}
+			wantMarked := tt.wantMarked
+			if wantMarked == nil {
+				wantMarked = tt.wantA
+			}
+			if got := marks.ids(); len(got)+len(wantMarked) > 0 && !slices.Equal(got, wantMarked) {
+				t.Errorf("marked published %v, want %v", got, wantMarked)
+			}
 		})
 	}
 }
@@ -217,14 +256,17 @@ func TestParseQueueURLs(t *testing.T) {
 			t.Errorf("ParseQueueURLs(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
-	if _, err := outbox.New(outbox.Deps{SQS: newFakeSQS(), Records: dynamo.Stream{}, Logger: quiet}, nil); err == nil {
+	if _, err := outbox.New(outbox.Deps{SQS: newFakeSQS(), Records: dynamo.Stream{}, Outbox: &markLog{}, Logger: quiet}, nil); err == nil {
 		t.Error("a relay to no queue was built")
 	}
-	if _, err := outbox.New(outbox.Deps{SQS: newFakeSQS(), Logger: quiet}, []string{"q"}); order.CodeOf(err) != "missing_dependency" {
+	if _, err := outbox.New(outbox.Deps{SQS: newFakeSQS(), Outbox: &markLog{}, Logger: quiet}, []string{"q"}); order.CodeOf(err) != "missing_dependency" {
 		t.Errorf("a relay without a stream reader: %v", err)
 	}
-	if _, err := outbox.New(outbox.Deps{Records: dynamo.Stream{}, Logger: quiet}, []string{"q"}); order.CodeOf(err) != "missing_dependency" {
+	if _, err := outbox.New(outbox.Deps{Records: dynamo.Stream{}, Outbox: &markLog{}, Logger: quiet}, []string{"q"}); order.CodeOf(err) != "missing_dependency" {
 		t.Errorf("a relay without an SQS client: %v", err)
+	}
+	if _, err := outbox.New(outbox.Deps{SQS: newFakeSQS(), Records: dynamo.Stream{}, Logger: quiet}, []string{"q"}); order.CodeOf(err) != "missing_dependency" {
+		t.Errorf("a relay that cannot mark what it publishes: %v", err)
 	}
 }
 
@@ -236,7 +278,7 @@ func TestRelayToSQS(t *testing.T) {
 	qa, _ := localawstest.NewQueue(t, cfg, 0)
 	qb, _ := localawstest.NewQueue(t, cfg, 0)
 	client := sqs.NewFromConfig(cfg)
-	r, err := outbox.New(outbox.Deps{SQS: client, Records: dynamo.Stream{}, Logger: quiet}, []string{qa, qb})
+	r, err := outbox.New(outbox.Deps{SQS: client, Records: dynamo.Stream{}, Outbox: &markLog{}, Logger: quiet}, []string{qa, qb})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +344,7 @@ func TestRelaySampleEvent(t *testing.T) {
 		t.Fatalf("decode the sample: %v", err)
 	}
 	f := newFakeSQS()
-	r, err := outbox.New(outbox.Deps{SQS: f, Records: dynamo.Stream{}, Logger: quiet}, []string{"q1", "q2"})
+	r, err := outbox.New(outbox.Deps{SQS: f, Records: dynamo.Stream{}, Outbox: &markLog{}, Logger: quiet}, []string{"q1", "q2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +391,7 @@ func TestRelayPoisonRecord(t *testing.T) {
 	ev.Records = append(ev.Records, bad, outboxRecord(t, 201, newEvent(t, 3)))
 	f := newFakeSQS()
 	skipped := &skipLog{}
-	r, err := outbox.New(outbox.Deps{SQS: f, Records: dynamo.Stream{}, Skipped: skipped, Logger: quiet}, []string{q})
+	r, err := outbox.New(outbox.Deps{SQS: f, Records: dynamo.Stream{}, Outbox: &markLog{}, Skipped: skipped, Logger: quiet}, []string{q})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,15 +414,8 @@ func TestRelayToFIFOQueue(t *testing.T) {
 	ctx := context.Background()
 	cfg := localawstest.Config(t)
 	client := sqs.NewFromConfig(cfg)
-	attrs, _, err := localaws.EnsureQueue(ctx, client, localawstest.UniqueName(t, 70)+".fifo", map[string]any{"FifoQueue": "true", "VisibilityTimeout": 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := attrs["QueueUrl"]
-	t.Cleanup(func() {
-		_, _ = client.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(q)})
-	})
-	r, err := outbox.New(outbox.Deps{SQS: client, Records: dynamo.Stream{}, Logger: quiet}, []string{q})
+	q := newFIFOQueue(t, client)
+	r, err := outbox.New(outbox.Deps{SQS: client, Records: dynamo.Stream{}, Outbox: &markLog{}, Logger: quiet}, []string{q})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,4 +458,20 @@ func TestRelayToFIFOQueue(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) || len(more.Messages) != 0 {
 		t.Errorf("received %v and %d more, want %v once each", got, len(more.Messages), want)
 	}
+}
+
+// newFIFOQueue creates a FIFO queue on moto, deleted at the end of the
+// test, and returns its URL.
+func newFIFOQueue(t *testing.T, client *sqs.Client) string {
+	t.Helper()
+	attrs, _, err := localaws.EnsureQueue(context.Background(), client, localawstest.UniqueName(t, 70)+".fifo",
+		map[string]any{"FifoQueue": "true", "VisibilityTimeout": 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := attrs["QueueUrl"]
+	t.Cleanup(func() {
+		_, _ = client.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: aws.String(q)})
+	})
+	return q
 }

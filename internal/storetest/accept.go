@@ -41,21 +41,10 @@ func testPendingBefore(t *testing.T, f Factory) {
 		t.Fatal(err)
 	}
 	list := func(before time.Time) []string {
-		var got []string
-		page := order.PageRequest{Limit: 1}
-		for range 10 {
-			p, err := s.Pending.PendingBefore(ctx, before, page)
-			if err != nil {
-				t.Fatalf("pending before %s: %v", before, err)
-			}
-			got = append(got, p.Items...)
-			if p.Next == "" {
-				return got
-			}
-			page.Cursor = p.Next
-		}
-		t.Fatalf("more pages than pending orders: %v", got)
-		return nil
+		t.Helper()
+		return pageByPage(t, "pending orders", func(page order.PageRequest) (order.Page[string], error) {
+			return s.Pending.PendingBefore(ctx, before, page)
+		})
 	}
 	if got, want := list(clock.Now()), []string{ids[0], ids[2], ids[3]}; !slices.Equal(got, want) {
 		t.Errorf("pending now: %v, want %v (b numbered)", got, want)

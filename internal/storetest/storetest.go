@@ -21,6 +21,7 @@ type Stores struct {
 	Stock       order.StockStore
 	Carts       order.CartStore
 	Pending     order.PendingOrders
+	Outbox      order.Outbox
 	// Peer returns another OrderStore over the same data, as a second warm
 	// Lambda would have: the concurrency tests spread their work over peers
 	// so that races happen in the database, not only inside one instance.
@@ -68,6 +69,7 @@ func RunAll(t *testing.T, f Factory) {
 	t.Run("RateStore", func(t *testing.T) { RunRateStore(t, f) })
 	t.Run("StockStore", func(t *testing.T) { RunStockStore(t, f) })
 	t.Run("CartStore", func(t *testing.T) { RunCartStore(t, f) })
+	t.Run("Outbox", func(t *testing.T) { RunOutbox(t, f) })
 }
 
 // newStores builds the stores of a subtest on a clock at Epoch.

@@ -24,6 +24,19 @@ var quiet = slog.New(slog.DiscardHandler)
 type store interface {
 	order.OrderStore
 	order.PendingOrders
+	order.Outbox
+}
+
+// publishLog is a Publisher that publishes nowhere: it records the events
+// and marks them published, as the relay does.
+type publishLog struct {
+	outbox order.Outbox
+	got    []order.Event
+}
+
+func (p *publishLog) Publish(ctx context.Context, events []order.Event) (int, error) {
+	p.got = append(p.got, events...)
+	return len(events), p.outbox.MarkPublished(ctx, events)
 }
 
 // TestSweeperNumbersPendingOrders, on the in-memory store and on DynamoDB
@@ -57,7 +70,8 @@ func TestSweeperNumbersPendingOrders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := sweeper.New(sweeper.Deps{Pending: st, Numberer: n, Logger: quiet})
+			published := &publishLog{outbox: st}
+			s, err := sweeper.New(sweeper.Deps{Pending: st, Numberer: n, Outbox: st, Publisher: published, Logger: quiet})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,6 +92,11 @@ func TestSweeperNumbersPendingOrders(t *testing.T) {
 			// A second run finds nothing left to do.
 			if res, err := s.Handle(ctx, nil); err != nil || res != (sweeper.Result{}) {
 				t.Errorf("second sweep: %+v, %v; want nothing done", res, err)
+			}
+			// The numbering's events were written a moment ago: the stream
+			// relays them, the sweeper leaves them.
+			if len(published.got) != 0 {
+				t.Errorf("the sweeper published %+v, written a moment ago", published.got)
 			}
 		})
 	}
