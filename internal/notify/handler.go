@@ -237,7 +237,7 @@ func (h *Handler) message(ctx context.Context, e order.Event, kind order.Notific
 		if err := e.CheckRef(o); err != nil {
 			return Message{}, "", false, err
 		}
-		p = order.PayloadOf(o, p.OrderEventData)
+		p = p.Reread(o)
 	}
 	totals := p.Totals
 	m := Message{

@@ -74,3 +74,60 @@ func TestEventsBoundedByReference(t *testing.T) {
 		})
 	}
 }
+
+// TestLargeCancellationKeepsTheStaffChoices: the event of a cancelled order
+// too large to carry its lines still carries what the staff chose (no
+// e-mail, no restock; or the restock lines), and a consumer completing it
+// from the order keeps those choices.
+func TestLargeCancellationKeepsTheStaffChoices(t *testing.T) {
+	tests := []struct {
+		name        string
+		opts        order.CancelOptions
+		wantSilent  bool
+		wantRestock bool
+	}{
+		{"neither e-mail nor restock", order.CancelOptions{NotifyCustomer: false, Restock: false}, true, false},
+		{"e-mail and restock", order.CancelOptions{NotifyCustomer: true, Restock: true}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newLifecycle(t)
+			var lines []order.LineItem
+			for i := range 500 {
+				l := lcLine(fmt.Sprintf("SKU-%04d", i), 1)
+				l.Name = strings.Repeat("Article au nom long ", 8)
+				lines = append(lines, l)
+			}
+			id := f.place(t, order.AwaitingPayment, order.AwaitingProcessing, lines...)
+			if _, err := f.svc.MarkPaid(context.Background(), lcCmd(id)); err != nil {
+				t.Fatal(err)
+			}
+			cancelled, err := f.svc.Cancel(context.Background(), lcCmd(id), tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var e order.Event
+			for _, ev := range f.store.Outbox() {
+				if ev.Type == order.OrderCancelled && ev.OrderID == id {
+					e = ev
+				}
+			}
+			if e.Ref == nil {
+				t.Fatalf("cancellation event %+v carries no reference: the order was meant to be too large", e)
+			}
+			p, err := order.DecodeLifecyclePayload(e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.HasLines() || p.Silent != tt.wantSilent || (len(p.Restock) == 500) != tt.wantRestock {
+				t.Fatalf("payload: lines %v, silent %v, %d restock lines; want no lines, silent %v, restock %v",
+					p.HasLines(), p.Silent, len(p.Restock), tt.wantSilent, tt.wantRestock)
+			}
+			full := p.Reread(cancelled)
+			if !full.HasLines() || len(full.Lines) != 500 || full.Silent != tt.wantSilent || (len(full.Restock) == 500) != tt.wantRestock {
+				t.Fatalf("reread: %d lines, silent %v, %d restock lines; want 500, %v, restock %v",
+					len(full.Lines), full.Silent, len(full.Restock), tt.wantSilent, tt.wantRestock)
+			}
+		})
+	}
+}

@@ -41,6 +41,24 @@ type EventLine struct {
 	Digital   bool            `json:"digital,omitempty"`
 }
 
+// referencePayload is what an event too large to carry the order's lines
+// carries instead, beside its EventRef: the event's data and the staff's
+// choices. It decodes as a LifecyclePayload without lines.
+type referencePayload struct {
+	OrderEventData
+	Silent bool `json:"silent,omitempty"`
+}
+
+// Reread is the payload of an event that carries no lines (HasLines false),
+// completed from the order the consumer read: the order's lines, totals and
+// summary, with the event's own data and choices (Silent, the restock
+// lines) kept.
+func (p LifecyclePayload) Reread(o *Order) LifecyclePayload {
+	full := PayloadOf(o, p.OrderEventData)
+	full.Silent = p.Silent
+	return full
+}
+
 // HasLines reports whether the payload carries the order's lines (it was
 // written by the Lifecycle, not by a producer of plain OrderEventData).
 func (p LifecyclePayload) HasLines() bool { return p.Lines != nil }
@@ -107,23 +125,30 @@ func enrichEvents(o *Order, events []Event, opts eventOptions) ([]Event, error) 
 		if err := json.Unmarshal(e.Data, &data); err != nil {
 			return nil, Wrap(op, Internal, "encode_event", fmt.Sprintf("decode %s data", e.Type), err)
 		}
-		p := PayloadOf(o, data)
+		silent := false
 		if e.Type == OrderCancelled || e.Type == CreditNoteRequested {
-			p.Silent = opts.silent
+			silent = opts.silent
 			if opts.noRestock {
-				p.Restock = nil
+				data.Restock = nil
 			}
 		}
+		p := PayloadOf(o, data)
+		p.Silent = silent
 		b, err := json.Marshal(p)
 		if err != nil {
 			return nil, Wrap(op, Internal, "encode_event", fmt.Sprintf("encode %s data", e.Type), err)
 		}
-		plain := e.Data
 		e.Data = b
 		if e.CheckSize() != nil {
-			// Too many lines to carry: the plain data and a reference to
-			// the order, which the consumers read (HasLines is false).
-			e.Data, e.Ref = plain, &EventRef{OrderID: o.ID, Version: o.Version}
+			// Too many lines to carry: the event data with the staff's
+			// choices (restock lines or none, silence) and a reference to
+			// the order, which the consumers read (HasLines is false;
+			// LifecyclePayload.Reread keeps the choices).
+			ref, err := json.Marshal(referencePayload{OrderEventData: data, Silent: silent})
+			if err != nil {
+				return nil, Wrap(op, Internal, "encode_event", fmt.Sprintf("encode %s data", e.Type), err)
+			}
+			e.Data, e.Ref = ref, &EventRef{OrderID: o.ID, Version: o.Version}
 			if err := e.CheckSize(); err != nil {
 				return nil, err
 			}

@@ -94,14 +94,19 @@ func (h *Handler) handle(ctx context.Context, body string) (order.Event, map[str
 	if err != nil {
 		return e, nil, err
 	}
-	// Events from intake carry no lines; a cancellation's restock lines are
-	// in every payload, so only the other moves need the order.
+	// Events from intake, and events of orders too large to carry their
+	// lines (e.Ref), carry no lines; a cancellation's restock lines are in
+	// every payload, the staff's choice applied, so only the other moves
+	// need the order.
 	if !p.HasLines() && e.Type != order.OrderCancelled {
 		o, err := h.orders.Get(ctx, e.OrderID)
 		if err != nil {
 			return e, nil, fmt.Errorf("read order %s of event %s: %w", e.OrderID, e.ID, err)
 		}
-		p = order.PayloadOf(o, p.OrderEventData)
+		if err := e.CheckRef(o); err != nil {
+			return e, nil, err
+		}
+		p = p.Reread(o)
 	}
 	move, lines, ok := order.StockMovesFor(e, p)
 	if !ok {
