@@ -210,3 +210,20 @@ func (s *Exports) Run(ctx context.Context, id string, lease time.Duration, rende
 	}
 	return s.d.Store.Finish(ctx, id, e.Attempt, res, s.d.Now())
 }
+
+// NoExportQueue is the ExportQueue of a process that only runs exports: it
+// refuses to queue.
+type NoExportQueue struct{}
+
+// EnqueueExport implements ExportQueue.
+func (NoExportQueue) EnqueueExport(context.Context, string) error {
+	return E("order.NoExportQueue", Internal, "no_queue", "this process does not queue exports")
+}
+
+// NoExportLinks is the ExportLinks of a process that only runs exports.
+type NoExportLinks struct{}
+
+// DownloadURL implements ExportLinks.
+func (NoExportLinks) DownloadURL(context.Context, string) (string, time.Time, error) {
+	return "", time.Time{}, E("order.NoExportLinks", Internal, "no_links", "this process does not make download links")
+}
