@@ -3,40 +3,27 @@ package csvexport_test
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/ordersmith/ordersmith/internal/csvexport"
+	"github.com/ordersmith/ordersmith/internal/csvexport/csvexporttest"
 	"github.com/ordersmith/ordersmith/internal/order"
 )
 
-// sample is an order with two VAT rates, a discount, shipping, a reduction
-// booked as a negative fee, accents and a name that looks like a formula.
+// sample is the shared sample order with a reduction booked as a
+// negative fee, an external id and a phone that look like formulas, a
+// formula as the customer's name and a SKU starting with "@".
 func sample(t *testing.T, created time.Time) *order.Order {
 	t.Helper()
-	o := &order.Order{
-		ID: "01JEXPORT", Number: "CMD-1042", Source: order.SourceShopify, ExternalID: "-4501",
-		Customer:         order.Customer{Name: "=HYPERLINK(\"http://x\")", Email: "zoe@example.fr", Phone: "+33 6 12 34 56 78"},
-		Billing:          order.Address{Line1: "12 rue de l'Église", PostalCode: "69001", City: "Lyon", Country: "FR"},
-		Shipping:         order.Address{Name: "Zoé Lefèvre", Line1: "12 rue de l'Église", City: "Lyon", Country: "FR"},
-		Lines:            []order.LineItem{{SKU: "THE-01", Name: "Thé vert «Sencha»", Quantity: 2, UnitPrice: decimal.RequireFromString("12.50"), VATRate: decimal.RequireFromString("5.5")}, {SKU: "@TASSE", Name: "Tasse", Quantity: 1, UnitPrice: decimal.RequireFromString("30"), VATRate: decimal.NewFromInt(20)}},
-		Discounts:        []order.Discount{{Code: "BIENVENUE", Amount: decimal.RequireFromString("5")}},
-		ShippingLines:    []order.ShippingLine{{Title: "Colissimo", Price: decimal.RequireFromString("4.90"), VATRate: decimal.NewFromInt(20)}},
-		Charges:          []order.Charge{{Kind: order.ChargeFee, Name: "geste", Amount: decimal.RequireFromString("-12.50"), VATRate: decimal.NewFromInt(20), Taxable: true}},
-		PricesIncludeTax: true, Currency: order.EUR, Payment: order.PartiallyRefunded, Fulfilment: order.Shipped,
-		CreatedAt: created, UpdatedAt: created,
-	}
-	tot, err := order.ComputeTotals(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Totals = tot
+	o := csvexporttest.Order(t, "-4501", created)
+	o.ID, o.Number, o.Payment, o.Fulfilment = "01JEXPORT", "CMD-1042", order.PartiallyRefunded, order.Shipped
+	o.Customer.Name, o.Customer.Phone = "=HYPERLINK(\"http://x\")", "+33 6 12 34 56 78"
+	o.Lines[1].SKU, o.Lines[1].Name = "@TASSE", "Tasse"
+	csvexporttest.Fee(t, o, "-12.50")
 	return o
 }
 
@@ -63,25 +50,9 @@ func render(t *testing.T, f order.ExportFormat, orders ...*order.Order) (string,
 	return buf.String(), m
 }
 
-// parse reads the file back as a spreadsheet would: without the BOM, with
-// its separator; it returns the rows keyed by header.
 func parse(t *testing.T, file string, sep rune) []map[string]string {
 	t.Helper()
-	r := csv.NewReader(strings.NewReader(strings.TrimPrefix(file, "\uFEFF")))
-	r.Comma = sep
-	recs, err := r.ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []map[string]string
-	for _, rec := range recs[1:] {
-		m := map[string]string{}
-		for i, h := range recs[0] {
-			m[h] = rec[i]
-		}
-		out = append(out, m)
-	}
-	return out
+	return csvexporttest.Rows(t, []byte(file), sep)
 }
 
 func TestProfiles(t *testing.T) {

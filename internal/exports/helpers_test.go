@@ -10,7 +10,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/shopspring/decimal"
 
 	"github.com/ordersmith/ordersmith/internal/apihttp"
 	"github.com/ordersmith/ordersmith/internal/exports"
@@ -97,27 +96,6 @@ func (f *fixture) call(t *testing.T, route, path string, params map[string]strin
 		}
 	}
 	return resp.StatusCode, out
-}
-
-// sampleOrder is an order of the shop: two VAT rates, a discount, accents.
-func sampleOrder(t testing.TB, ext string, created time.Time, pay order.PaymentStatus) *order.Order {
-	t.Helper()
-	o := &order.Order{
-		Source: order.SourceShopify, ExternalID: ext,
-		Customer:         order.Customer{Name: "Zoé Lefèvre", Email: "zoe@example.fr"},
-		Shipping:         order.Address{Name: "Zoé Lefèvre", Line1: "12 rue de l'Église", City: "Lyon", Country: "FR"},
-		Lines:            []order.LineItem{{SKU: "THE-01", Name: "Thé vert «Sencha»", Quantity: 2, UnitPrice: decimal.RequireFromString("12.50"), VATRate: decimal.RequireFromString("5.5")}, {SKU: "TASSE", Name: "Tasse émaillée", Quantity: 1, UnitPrice: decimal.RequireFromString("30"), VATRate: decimal.NewFromInt(20)}},
-		Discounts:        []order.Discount{{Code: "BIENVENUE", Amount: decimal.RequireFromString("5")}},
-		ShippingLines:    []order.ShippingLine{{Title: "Colissimo", Price: decimal.RequireFromString("4.90"), VATRate: decimal.NewFromInt(20)}},
-		PricesIncludeTax: true, Currency: order.EUR, Payment: pay, Fulfilment: order.AwaitingProcessing,
-		CreatedAt: created, UpdatedAt: created,
-	}
-	tot, err := order.ComputeTotals(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.Totals = tot
-	return o
 }
 
 // callQuery lists exports with a limit and a cursor.
