@@ -121,7 +121,7 @@ func (e *env) addOrder(t *testing.T, email string) *order.Order {
 	t.Helper()
 	o := &order.Order{
 		Source: order.SourceManual, Customer: order.Customer{Name: "Léa", Email: email},
-		Lines:    []order.LineItem{{SKU: "MUG-001", Name: "Mug", Quantity: 1, UnitPrice: decimal.RequireFromString("12.50"), VATRate: decimal.NewFromInt(20)}},
+		Lines:            []order.LineItem{{SKU: "MUG-001", Name: "Mug", Quantity: 1, UnitPrice: decimal.RequireFromString("12.50"), VATRate: decimal.NewFromInt(20)}},
 		PricesIncludeTax: true, Currency: order.EUR, Payment: order.AwaitingPayment, Fulfilment: order.AwaitingProcessing,
 		CreatedAt: e.clock.Now(),
 	}
@@ -164,3 +164,5 @@ func header(e notify.Email, name string) string {
 	}
 	return ""
 }
+
+func codeOf(err error) string { return order.CodeOf(err) }
