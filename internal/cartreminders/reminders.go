@@ -68,7 +68,8 @@ type Config struct {
 	DefaultLanguage notify.Language
 	// Now is the clock (the integration tests drive it).
 	Now func() time.Time
-	// Sleep waits between SES retries; nil waits on a timer.
+	// Sleep waits between SES retries; nil waits on the clock of the
+	// runtime.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Owner names this instance's claims; empty is a fresh ULID per run.
 	Owner string
@@ -99,25 +100,11 @@ func New(d Deps, cfg Config) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = platform.SystemClock
 	}
-	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
-	}
 	log := d.Logger
 	if log == nil {
 		log = slog.Default()
 	}
 	return &Handler{d: d, cfg: cfg, log: log}, nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // RunResult counts what a run did.
@@ -173,7 +160,7 @@ func (h *Handler) Run(ctx context.Context) (RunResult, error) {
 					res.Stopped = "throttled"
 					return res, nil
 				}
-				if err := h.cfg.Sleep(ctx, time.Duration(1<<backoffs)*250*time.Millisecond); err != nil {
+				if err := h.backOff(ctx, time.Duration(1<<backoffs)*250*time.Millisecond); err != nil {
 					res.Stopped = "deadline"
 					return res, nil
 				}
@@ -199,6 +186,18 @@ func (h *Handler) Run(ctx context.Context) (RunResult, error) {
 		}
 		cursor = page.Next
 	}
+}
+
+// backOff waits d before the next send, unless the run must end first.
+func (h *Handler) backOff(ctx context.Context, d time.Duration) error {
+	if h.cfg.Sleep != nil {
+		return h.cfg.Sleep(ctx, d)
+	}
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+	}
+	return ctx.Err()
 }
 
 // outcomeTaken is a reminder an overlapping run claimed.
