@@ -68,6 +68,14 @@ func writeHTML(b *strings.Builder, v view) {
 		escapeHTML(b, v.L.Resume)
 		b.WriteString("</a></p>")
 	}
+	if v.DiscountCode != "" {
+		b.WriteString("\n<p>")
+		escapeHTML(b, v.L.Code)
+		escapeHTML(b, v.L.Sep)
+		b.WriteString("<strong>")
+		escapeHTML(b, v.DiscountCode)
+		b.WriteString("</strong></p>")
+	}
 	if len(v.Lines) > 0 {
 		b.WriteString("\n<h2 style=\"font-size: 16px;\">")
 		escapeHTML(b, v.L.Summary)
@@ -117,7 +125,15 @@ func writeHTML(b *strings.Builder, v view) {
 	}
 	b.WriteString("\n<p style=\"color: #888; font-size: 12px;\">")
 	escapeHTML(b, v.ShopName)
-	b.WriteString("</p>\n</body>\n</html>\n")
+	b.WriteString("</p>")
+	if v.UnsubscribeURL != "" {
+		b.WriteString("\n<p style=\"color: #888; font-size: 12px;\"><a href=\"")
+		escapeHTML(b, normalizeURL(v.UnsubscribeURL))
+		b.WriteString("\" style=\"color: #888;\">")
+		escapeHTML(b, v.L.Unsubscribe)
+		b.WriteString("</a></p>")
+	}
+	b.WriteString("\n</body>\n</html>\n")
 }
 
 func strongHTML(b *strings.Builder, s string, strong bool) {
@@ -159,6 +175,9 @@ func writeText(b *strings.Builder, v view) {
 	if v.RecoveryURL != "" {
 		b.WriteString(v.L.Resume + v.L.Sep + v.RecoveryURL + "\n\n")
 	}
+	if v.DiscountCode != "" {
+		b.WriteString(v.L.Code + v.L.Sep + v.DiscountCode + "\n\n")
+	}
 	if len(v.Lines) > 0 {
 		b.WriteString(v.L.Summary)
 		if v.Number != "" {
@@ -185,6 +204,9 @@ func writeText(b *strings.Builder, v view) {
 		b.WriteString(v.Outro + "\n\n")
 	}
 	b.WriteString(v.ShopName + "\n")
+	if v.UnsubscribeURL != "" {
+		b.WriteString(v.L.Unsubscribe + v.L.Sep + v.UnsubscribeURL + "\n")
+	}
 }
 
 // escapeHTML escapes s for HTML text, a quoted attribute or a title as

@@ -36,10 +36,11 @@ func pick(r *rand.Rand) string { return tricky[r.IntN(len(tricky))] }
 func randomView(r *rand.Rand) view {
 	v := view{
 		Lang: pick(r), Subject: pick(r), Heading: pick(r), Greeting: pick(r), Outro: pick(r),
-		Number: pick(r), ShopName: pick(r), RecoveryURL: pick(r),
+		Number: pick(r), ShopName: pick(r), RecoveryURL: pick(r), DiscountCode: pick(r), UnsubscribeURL: pick(r),
 		L: labels{Sep: pick(r), Summary: pick(r), Item: pick(r), Quantity: pick(r), Amount: pick(r), Tracking: pick(r),
 			Resume: pick(r), Subtotal: pick(r), Discount: pick(r), Shipping: pick(r), VAT: pick(r), Total: pick(r),
-			Payment: pick(r), Fulfilment: pick(r), Tip: pick(r), Duty: pick(r), Fee: pick(r), Handling: pick(r), OutsideVAT: pick(r)},
+			Payment: pick(r), Fulfilment: pick(r), Tip: pick(r), Duty: pick(r), Fee: pick(r), Handling: pick(r), OutsideVAT: pick(r),
+			Code: pick(r), Unsubscribe: pick(r)},
 	}
 	for range r.IntN(3) {
 		v.Intro = append(v.Intro, pick(r))

@@ -36,6 +36,9 @@ type labels struct {
 	// The charges' rows: a fee without a name is Fee; OutsideVAT notes
 	// the amounts outside the scope of VAT (tips, untaxed duties).
 	Tip, Duty, Fee, Handling, OutsideVAT string
+	// Code introduces a cart reminder's discount code; Unsubscribe is its
+	// unsubscribe link.
+	Code, Unsubscribe string
 }
 
 // kindText is what one kind of e-mail says: the subject and heading take
@@ -63,7 +66,8 @@ var catalogues = map[Language]catalogue{
 		Labels: labels{Sep: " : ", Summary: "Récapitulatif de la commande", Item: "Article", Quantity: "Quantité", Amount: "Montant",
 			Tracking: "Suivi du colis", Resume: "Reprendre ma commande", Subtotal: "Sous-total", Discount: "Remise",
 			Shipping: "Livraison", VAT: "dont TVA", Total: "Total TTC", Payment: "Paiement", Fulfilment: "Traitement",
-			Tip: "Pourboire", Duty: "Droits de douane", Fee: "Frais", Handling: "Frais de traitement", OutsideVAT: "hors champ de TVA"},
+			Tip: "Pourboire", Duty: "Droits de douane", Fee: "Frais", Handling: "Frais de traitement", OutsideVAT: "hors champ de TVA",
+			Code: "Votre code de réduction", Unsubscribe: "Ne plus recevoir ces rappels"},
 		Greeting: "Bonjour %s,",
 		Kinds: map[order.NotificationKind]kindText{
 			order.NotifyOrderConfirmed: {"Confirmation de votre commande n° %s", "Merci pour votre commande n° %s",
@@ -92,7 +96,8 @@ var catalogues = map[Language]catalogue{
 		Labels: labels{Sep: ": ", Summary: "Order summary", Item: "Item", Quantity: "Quantity", Amount: "Amount",
 			Tracking: "Parcel tracking", Resume: "Complete my order", Subtotal: "Subtotal", Discount: "Discount",
 			Shipping: "Shipping", VAT: "incl. VAT", Total: "Total", Payment: "Payment", Fulfilment: "Fulfilment",
-			Tip: "Tip", Duty: "Duties", Fee: "Fee", Handling: "Handling fee", OutsideVAT: "outside the scope of VAT"},
+			Tip: "Tip", Duty: "Duties", Fee: "Fee", Handling: "Handling fee", OutsideVAT: "outside the scope of VAT",
+			Code: "Your discount code", Unsubscribe: "Stop these reminders"},
 		Greeting: "Hello %s,",
 		Kinds: map[order.NotificationKind]kindText{
 			order.NotifyOrderConfirmed: {"Your order #%s is confirmed", "Thank you for your order #%s",

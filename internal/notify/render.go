@@ -25,6 +25,10 @@ type Message struct {
 	Tracking     []order.Tracking
 	CreditNote   bool   // a paid order was cancelled: say the money comes back
 	RecoveryURL  string // an abandoned cart's link back to the checkout
+	// DiscountCode is offered in a cart reminder; UnsubscribeURL is its
+	// visible unsubscribe link (the List-Unsubscribe header's too).
+	DiscountCode   string
+	UnsubscribeURL string
 }
 
 // Rendered is an e-mail ready to send.
@@ -40,6 +44,7 @@ type view struct {
 	Intro                            []string
 	Outro                            string
 	Number, ShopName, RecoveryURL    string
+	DiscountCode, UnsubscribeURL     string
 	Statuses                         []row
 	Tracking                         []order.Tracking
 	Lines                            []lineRow
@@ -105,7 +110,7 @@ func newView(m Message) (view, error) {
 		}
 	}
 	if m.Kind == order.NotifyAbandonedCart {
-		v.RecoveryURL = m.RecoveryURL
+		v.RecoveryURL, v.DiscountCode, v.UnsubscribeURL = m.RecoveryURL, m.DiscountCode, m.UnsubscribeURL
 	}
 	if name := strings.TrimSpace(m.CustomerName); name != "" {
 		v.Greeting = fmt.Sprintf(c.Greeting, name)

@@ -19,7 +19,12 @@ type Email struct {
 	From     string // the verified sender address
 	To       string
 	Rendered
+	// Headers are added to the message as they are (List-Unsubscribe).
+	Headers []Header
 }
+
+// Header is one header field of a message.
+type Header struct{ Name, Value string }
 
 // Sender sends e-mails.
 type Sender interface {
@@ -50,6 +55,10 @@ type (
 		Data    string `json:"Data"`
 		Charset string `json:"Charset"`
 	}
+	sesHeader struct {
+		Name  string `json:"Name"`
+		Value string `json:"Value"`
+	}
 	sesSendEmail struct {
 		FromEmailAddress string `json:"FromEmailAddress"`
 		Destination      struct {
@@ -62,13 +71,15 @@ type (
 					HTML sesContent `json:"Html"`
 					Text sesContent `json:"Text"`
 				} `json:"Body"`
+				Headers []sesHeader `json:"Headers,omitempty"`
 			} `json:"Simple"`
 		} `json:"Content"`
 	}
 )
 
 // SESSender sends through SES v2 with Simple content (HTML and text
-// bodies, UTF-8), which SES wraps in a MIME multipart/alternative message.
+// bodies, UTF-8, and the e-mail's own header fields), which SES wraps in a
+// MIME multipart/alternative message.
 type SESSender struct {
 	api SESAPI
 }
@@ -96,6 +107,9 @@ func (s *SESSender) Send(ctx context.Context, e Email) error {
 	in.Content.Simple.Subject = sesContent{Data: e.Subject, Charset: utf8}
 	in.Content.Simple.Body.HTML = sesContent{Data: e.HTML, Charset: utf8}
 	in.Content.Simple.Body.Text = sesContent{Data: e.Text, Charset: utf8}
+	for _, h := range e.Headers {
+		in.Content.Simple.Headers = append(in.Content.Simple.Headers, sesHeader(h))
+	}
 	err := s.api.Do(ctx, platform.JSONRequest{Path: "/v2/email/outbound-emails", ContentType: "application/json", Body: in}, nil)
 	if err == nil {
 		return nil

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -46,5 +47,48 @@ func TestSendErrorsDoNotQuoteTheRecipient(t *testing.T) {
 				t.Fatal("the SES error is no longer in the chain")
 			}
 		})
+	}
+}
+
+// recordingSES keeps the request body it was sent, as SES would read it.
+type recordingSES struct{ body []byte }
+
+func (f *recordingSES) Do(_ context.Context, req platform.JSONRequest, _ any) error {
+	b, err := json.Marshal(req.Body)
+	f.body = b
+	return err
+}
+
+// TestSendHeaders: the e-mail's own header fields go in the Simple
+// content's Headers (SES v2 MessageHeader), and a message without any
+// sends no Headers at all.
+func TestSendHeaders(t *testing.T) {
+	api := &recordingSES{}
+	e := notify.Email{From: "shop@example.org", To: "lea@example.com", Rendered: notify.Rendered{Subject: "s", HTML: "h", Text: "t"},
+		Headers: []notify.Header{{Name: "List-Unsubscribe", Value: "<https://x.example/unsubscribe?token=a.b>"},
+			{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"}}}
+	if err := notify.NewSESSender(api).Send(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Content struct {
+			Simple struct {
+				Headers []struct{ Name, Value string }
+			}
+		}
+	}
+	if err := json.Unmarshal(api.body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if h := got.Content.Simple.Headers; len(h) != 2 || h[0].Name != "List-Unsubscribe" || h[0].Value != e.Headers[0].Value ||
+		h[1].Name != "List-Unsubscribe-Post" || h[1].Value != "List-Unsubscribe=One-Click" {
+		t.Fatalf("headers sent: %s", api.body)
+	}
+	e.Headers = nil
+	if err := notify.NewSESSender(api).Send(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(api.body), "Headers") {
+		t.Fatalf("a message without headers sends %s", api.body)
 	}
 }

@@ -30,6 +30,12 @@ type Cart struct {
 	NextReminderAt   *time.Time `json:"nextReminderAt,omitempty"`
 	RecoveredOrderID string     `json:"recoveredOrderId,omitempty"`
 	RecoveredAt      time.Time  `json:"recoveredAt,omitzero"`
+	// TimeZone is the customer's IANA time zone when the storefront knows
+	// it; reminders respect quiet hours there.
+	TimeZone string `json:"timeZone,omitempty"`
+	// MarketingConsent is the customer's consent to marketing e-mail as the
+	// storefront reported it (nil: not reported).
+	MarketingConsent *Consent `json:"marketingConsent,omitempty"`
 }
 
 // The reminder rule: the first reminder CartReminderSchedule[0] after
@@ -72,6 +78,7 @@ func (c *Cart) Validate() error {
 	for _, f := range []struct{ name, v string }{
 		{"id", c.ID}, {"externalId", c.ExternalID}, {"customer.name", c.Customer.Name},
 		{"customer.email", c.Customer.Email}, {"customer.locale", c.Customer.Locale}, {"recoveryUrl", c.RecoveryURL},
+		{"timeZone", c.TimeZone},
 	} {
 		if !utf8.ValidString(f.v) || utf8.RuneCountInString(f.v) > maxTextRunes {
 			return bad(f.name, "invalid_utf8", "%s must be valid UTF-8 of at most %d characters", f.name, maxTextRunes)

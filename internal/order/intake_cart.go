@@ -26,6 +26,9 @@ func (s *Intake) receiveCart(ctx context.Context, in Inbound) (IntakeResult, err
 	if err := c.Validate(); err != nil {
 		return IntakeResult{}, err
 	}
+	// Into the reminder index as of its last activity: the reminder
+	// function schedules its steps by the shop's settings.
+	c.ScheduleRecovery()
 	if s.deps.Carts == nil {
 		return IntakeResult{Outcome: OutcomeIgnored}, nil
 	}
@@ -98,7 +101,14 @@ func (s *Intake) updateCart(ctx context.Context, id string, in *Cart) (IntakeRes
 		if in.RecoveryURL != "" {
 			c.RecoveryURL = in.RecoveryURL
 		}
+		if in.MarketingConsent != nil {
+			c.MarketingConsent = in.MarketingConsent
+		}
+		if in.TimeZone != "" {
+			c.TimeZone = in.TimeZone
+		}
 		c.UpdatedAt = in.UpdatedAt
+		c.ScheduleRecovery() // the steps count from the new last activity
 		return nil, nil
 	})
 	if err != nil {

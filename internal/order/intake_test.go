@@ -653,6 +653,11 @@ func TestIntakeCarts(t *testing.T) {
 	if err != nil || c.Lines[0].Quantity != 3 {
 		t.Fatalf("cart = %+v, %v; want the newer content (3 mugs)", c, err)
 	}
+	// In the reminder index as of the last activity, for the reminder
+	// function to schedule.
+	if c.NextReminderAt == nil || !c.NextReminderAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("next reminder check at %v, want the last activity %v", c.NextReminderAt, t0.Add(time.Minute))
+	}
 	// The order for that checkout arrives.
 	in := intakeInbound(intakeFrOrder(order.SourceWooCommerce, "4242", storetest.Epoch), "order-4242")
 	in.CartExternalID = "4242"

@@ -100,14 +100,22 @@ type Settings struct {
 	CustomStatuses []string `json:"customStatuses,omitempty"`
 	// LowStockDefault is the low-stock threshold new stock items get.
 	LowStockDefault int64 `json:"lowStockDefault"`
+	// CartRecovery are the abandoned-cart reminders' settings; read them
+	// with Recovery, which fills what is unset with the defaults.
+	CartRecovery CartRecovery `json:"cartRecovery,omitzero"`
 }
 
+// Recovery returns the cart reminders' settings the shop runs on.
+func (s Settings) Recovery() CartRecovery { return s.CartRecovery.Effective() }
+
 // DefaultSettings are the settings of a new shop: numbers from 1, zero-total
-// orders paid, every e-mail on, euro accounts, low stock at 5 or fewer.
+// orders paid, every e-mail on, euro accounts, low stock at 5 or fewer, the
+// default cart reminders (DefaultCartRecovery).
 func DefaultSettings(shopName, mailFrom string) Settings {
 	return Settings{
 		ShopName: shopName, MailFrom: mailFrom, CompanyCurrency: EUR,
 		Numbering: Numbering{Next: 1}, ZeroTotalPayment: Paid, LowStockDefault: 5,
+		CartRecovery: DefaultCartRecovery(),
 	}
 }
 
@@ -197,7 +205,7 @@ func (s Settings) Validate() error {
 	if s.LowStockDefault < 0 {
 		return bad("lowStockDefault", "invalid_threshold", "the low-stock threshold must not be negative")
 	}
-	return nil
+	return s.CartRecovery.Validate()
 }
 
 // ValidateUpdate validates s as the replacement of prev: s must be valid and
