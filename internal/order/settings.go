@@ -100,6 +100,8 @@ type Settings struct {
 	CustomStatuses []string `json:"customStatuses,omitempty"`
 	// LowStockDefault is the low-stock threshold new stock items get.
 	LowStockDefault int64 `json:"lowStockDefault"`
+	// Invoicing is how invoices and credit notes are issued and whom they name as the seller.
+	Invoicing Invoicing `json:"invoicing,omitzero"`
 }
 
 // DefaultSettings are the settings of a new shop: numbers from 1, zero-total
@@ -197,7 +199,7 @@ func (s Settings) Validate() error {
 	if s.LowStockDefault < 0 {
 		return bad("lowStockDefault", "invalid_threshold", "the low-stock threshold must not be negative")
 	}
-	return nil
+	return s.Invoicing.Validate()
 }
 
 // ValidateUpdate validates s as the replacement of prev: s must be valid and
