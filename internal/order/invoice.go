@@ -135,13 +135,13 @@ type Document struct {
 	VATOnDebits   bool          `json:"vatOnDebits,omitempty"`
 	// LatePenaltyRate is printed on business invoices; zero means the
 	// legal default (ECB rate + 10 points).
-	LatePenaltyRate    decimal.Decimal `json:"latePenaltyRate,omitzero"`
-	RecoveryIndemnity  Money           `json:"recoveryIndemnity,omitzero"` // 40 EUR, business buyers only
-	PaymentTermDays    int             `json:"paymentTermDays,omitempty"`
-	PDFKey             string          `json:"pdfKey,omitempty"`
-	PDFSHA256          string          `json:"pdfSha256,omitempty"`
-	PrevHash           string          `json:"prevHash,omitempty"`  // ChainHash of the previous document of the series
-	ChainHash          string          `json:"chainHash,omitempty"` // see ChainHash
+	LatePenaltyRate   decimal.Decimal `json:"latePenaltyRate,omitzero"`
+	RecoveryIndemnity Money           `json:"recoveryIndemnity,omitzero"` // 40 EUR, business buyers only
+	PaymentTermDays   int             `json:"paymentTermDays,omitempty"`
+	PDFKey            string          `json:"pdfKey,omitempty"`
+	PDFSHA256         string          `json:"pdfSha256,omitempty"`
+	PrevHash          string          `json:"prevHash,omitempty"`  // ChainHash of the previous document of the series
+	ChainHash         string          `json:"chainHash,omitempty"` // see ChainHash
 }
 
 // SaleReason is the Reason of an order's invoice.
