@@ -312,10 +312,17 @@ func documentItems(o *Order, t Totals) ([]DocumentLine, []Adjustment) {
 			discounts[k].Net = discounts[k].Net.Add(share)
 		}
 	}
+	var codes []string
+	for _, d := range o.Discounts {
+		if d.Code != "" {
+			codes = append(codes, d.Code)
+		}
+	}
 	var adj []Adjustment
 	for _, k := range rateOrder {
 		d := discounts[k]
 		d.Net = exclude(d.Net, d.VATRate)
+		d.Label = strings.Join(codes, ", ")
 		adj = append(adj, *d)
 	}
 	for _, s := range o.ShippingLines {
