@@ -25,7 +25,6 @@ type PutObjectAPI interface {
 	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 }
 
-
 // Bucket is the documents bucket.
 type Bucket struct {
 	put     PutObjectAPI

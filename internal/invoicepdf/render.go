@@ -97,17 +97,7 @@ func (p *page) addPage() {
 	p.y = margin
 	// The seller's legal line closes every page.
 	s := p.d.Seller
-	parts := []string{s.Name}
-	if s.LegalForm != "" {
-		form := s.LegalForm
-		if s.ShareCapital != "" {
-			form += " " + p.l.capital + " " + s.ShareCapital
-		}
-		parts = append(parts, form)
-	}
-	if s.RCS != "" {
-		parts = append(parts, s.RCS)
-	}
+	parts := append([]string{s.Name}, p.registration(s)...)
 	if s.SIRET != "" {
 		parts = append(parts, p.l.siret+" "+s.SIRET)
 	}
@@ -202,17 +192,7 @@ func (p *page) header() {
 
 // legal lists a party's identifiers, one per line.
 func (p *page) legal(s order.Party) []string {
-	var out []string
-	if s.LegalForm != "" {
-		form := s.LegalForm
-		if s.ShareCapital != "" {
-			form += " " + p.l.capital + " " + s.ShareCapital
-		}
-		out = append(out, form)
-	}
-	if s.RCS != "" {
-		out = append(out, s.RCS)
-	}
+	out := p.registration(s)
 	var ids []string
 	if s.SIREN != "" {
 		ids = append(ids, p.l.siren+" "+s.SIREN)
@@ -225,6 +205,23 @@ func (p *page) legal(s order.Party) []string {
 	}
 	if s.VATNumber != "" {
 		out = append(out, p.l.vatNumber+p.colon()+s.VATNumber)
+	}
+	return out
+}
+
+// registration is a party's legal form with its share capital, and its
+// trade register entry, when it has them.
+func (p *page) registration(s order.Party) []string {
+	var out []string
+	if s.LegalForm != "" {
+		form := s.LegalForm
+		if s.ShareCapital != "" {
+			form += " " + p.l.capital + " " + s.ShareCapital
+		}
+		out = append(out, form)
+	}
+	if s.RCS != "" {
+		out = append(out, s.RCS)
 	}
 	return out
 }

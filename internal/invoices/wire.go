@@ -1,7 +1,14 @@
 package invoices
 
 import (
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/ordersmith/ordersmith/internal/docfiles"
+	"github.com/ordersmith/ordersmith/internal/dynamo"
+	"github.com/ordersmith/ordersmith/internal/invoicepdf"
 	"github.com/ordersmith/ordersmith/internal/order"
+	"github.com/ordersmith/ordersmith/internal/platform"
 )
 
 // ServiceDeps are the stores and adapters both invoice functions wire.
@@ -21,4 +28,21 @@ func NewService(d ServiceDeps) (*order.InvoiceService, error) {
 		return nil, err
 	}
 	return order.NewInvoiceService(order.InvoiceServiceDeps{Invoicer: iv, Orders: d.Orders, Settings: d.Settings, Documents: d.Documents})
+}
+
+// DocumentsBucketVar names the documents bucket in both functions' environment.
+const DocumentsBucketVar = "DOCUMENTS_BUCKET"
+
+// Wire builds, for a function's composition root, the service both invoice
+// functions run on over the table and the documents bucket, and the bucket
+// (the API's links). It makes no AWS call.
+func Wire(fn *platform.Function, bucket string) (*order.InvoiceService, *docfiles.Bucket, error) {
+	store := dynamo.New(dynamodb.NewFromConfig(fn.AWS), fn.Config.TableName)
+	files, err := docfiles.New(s3.NewFromConfig(fn.AWS, platform.S3Options[s3.Options]), bucket)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := NewService(ServiceDeps{Orders: store, Settings: store.Settings(), Documents: store.Documents(),
+		Files: files, Renderer: invoicepdf.Renderer{}})
+	return svc, files, err
 }

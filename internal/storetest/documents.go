@@ -35,6 +35,14 @@ func (f *files) PutPDF(_ context.Context, key string, pdf []byte) error {
 	return nil
 }
 
+// setup gives a test a fresh store and an Invoicer over it.
+func setup(t *testing.T, f DocumentFactory) (context.Context, order.DocumentStore, *order.Invoicer, *files) {
+	t.Helper()
+	docs := f(t)
+	iv, fs := newInvoicer(t, docs)
+	return t.Context(), docs, iv, fs
+}
+
 func newInvoicer(t *testing.T, docs order.DocumentStore) (*order.Invoicer, *files) {
 	t.Helper()
 	fs := &files{m: map[string][]byte{}}
@@ -63,9 +71,7 @@ func invoiceCase(id string) invoicetest.Case {
 }
 
 func testIssueOnce(t *testing.T, f DocumentFactory) {
-	ctx := t.Context()
-	docs := f(t)
-	iv, fs := newInvoicer(t, docs)
+	ctx, docs, iv, fs := setup(t, f)
 	c := invoiceCase("ord-once")
 	first, created, err := iv.IssueInvoice(ctx, c.Order, c.Invoicing, invoicetest.Now)
 	if err != nil || !created {
@@ -98,9 +104,7 @@ func testIssueOnce(t *testing.T, f DocumentFactory) {
 }
 
 func testConcurrentIssues(t *testing.T, f DocumentFactory) {
-	ctx := t.Context()
-	docs := f(t)
-	iv, _ := newInvoicer(t, docs)
+	ctx, docs, iv, _ := setup(t, f)
 	const n = 50
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -146,9 +150,7 @@ func testConcurrentIssues(t *testing.T, f DocumentFactory) {
 }
 
 func testStaleHead(t *testing.T, f DocumentFactory) {
-	ctx := t.Context()
-	docs := f(t)
-	iv, _ := newInvoicer(t, docs)
+	ctx, docs, iv, _ := setup(t, f)
 	c := invoiceCase("ord-a")
 	a, _, err := iv.IssueInvoice(ctx, c.Order, c.Invoicing, invoicetest.Now)
 	if err != nil {
@@ -167,9 +169,7 @@ func testStaleHead(t *testing.T, f DocumentFactory) {
 }
 
 func testYearlyReset(t *testing.T, f DocumentFactory) {
-	ctx := t.Context()
-	docs := f(t)
-	iv, _ := newInvoicer(t, docs)
+	ctx, _, iv, _ := setup(t, f)
 	c := invoiceCase("ord-2026")
 	if _, _, err := iv.IssueInvoice(ctx, c.Order, c.Invoicing, invoicetest.Now); err != nil {
 		t.Fatal(err)
