@@ -1,6 +1,8 @@
 package invoices
 
 import (
+	"time"
+
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -18,6 +20,7 @@ type ServiceDeps struct {
 	Documents order.DocumentStore
 	Files     order.DocumentFiles
 	Renderer  order.DocumentRenderer
+	Now       func() time.Time // nil is the system clock
 }
 
 // NewService builds the invoice service both functions call: the Invoicer
@@ -27,7 +30,7 @@ func NewService(d ServiceDeps) (*order.InvoiceService, error) {
 	if err != nil {
 		return nil, err
 	}
-	return order.NewInvoiceService(order.InvoiceServiceDeps{Invoicer: iv, Orders: d.Orders, Settings: d.Settings, Documents: d.Documents})
+	return order.NewInvoiceService(order.InvoiceServiceDeps{Invoicer: iv, Orders: d.Orders, Settings: d.Settings, Documents: d.Documents, Now: d.Now})
 }
 
 // DocumentsBucketVar names the documents bucket in both functions' environment.
