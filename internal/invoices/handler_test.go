@@ -64,7 +64,7 @@ func newFixture(t *testing.T, trigger order.InvoiceTrigger) *fixture {
 	set.Invoicing.Trigger = trigger
 	files := memstore.NewFiles()
 	svc, err := invoices.NewService(invoices.ServiceDeps{Orders: os, Settings: settings{set}, Documents: memstore.NewDocuments(),
-		Files: files, Renderer: invoicepdf.Renderer{}})
+		Files: files, Renderer: invoicepdf.Renderer{}, Now: func() time.Time { return invoicetest.Now }})
 	if err != nil {
 		t.Fatal(err)
 	}
