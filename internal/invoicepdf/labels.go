@@ -22,7 +22,7 @@ type labels struct {
 	payment, status, paid, awaiting, refunded, partial, cancel string
 	siren, siret, vatNumber, capital                           string
 	franchise, reverseCharge, onDebits, noDiscountEarly        string
-	penalties, penaltiesDefault, indemnity, page               string
+	penalties, penaltiesDefault, indemnity, pageWord           string
 }
 
 var french = labels{
@@ -39,7 +39,7 @@ var french = labels{
 	franchise: "TVA non applicable, art. 293 B du CGI", reverseCharge: "Autoliquidation", onDebits: "Option pour le paiement de la taxe d’après les débits",
 	noDiscountEarly: "Pas d’escompte pour paiement anticipé.",
 	penalties:       "Pénalités de retard : %s %% l’an", penaltiesDefault: "Pénalités de retard : taux directeur de la BCE majoré de 10 points",
-	indemnity: "Indemnité forfaitaire pour frais de recouvrement : %s", page: "Page %d / %d",
+	indemnity: "Indemnité forfaitaire pour frais de recouvrement : %s", pageWord: "page",
 }
 
 var english = labels{
@@ -59,7 +59,7 @@ var english = labels{
 	onDebits:        "Option pour le paiement de la taxe d’après les débits (VAT paid on invoicing)",
 	noDiscountEarly: "No discount for early payment.",
 	penalties:       "Late-payment penalties: %s %% a year", penaltiesDefault: "Late-payment penalties: the ECB rate plus 10 points",
-	indemnity: "Fixed indemnity for recovery costs: %s", page: "Page %d of %d",
+	indemnity: "Fixed indemnity for recovery costs: %s", pageWord: "page",
 }
 
 func labelsFor(lang string) labels {

@@ -65,12 +65,13 @@ func (Renderer) Render(w io.Writer, d order.Document) error {
 
 // page is a document being drawn: the PDF, the cursor and the first error.
 type page struct {
-	pdf  *gopdf.GoPdf
-	d    order.Document
-	l    labels
-	lang string
-	y    float64
-	err  error
+	pdf   *gopdf.GoPdf
+	d     order.Document
+	l     labels
+	lang  string
+	y     float64
+	pages int
+	err   error
 }
 
 func newPage(d order.Document) (*page, error) {
@@ -94,7 +95,18 @@ func newPage(d order.Document) (*page, error) {
 
 func (p *page) addPage() {
 	p.pdf.AddPage()
+	p.pages++
 	p.y = margin
+	if p.pages > 1 {
+		// A continuation page names its document.
+		title := p.l.invoice
+		if p.d.Kind == order.CreditNoteDocument {
+			title = p.l.creditNote
+		}
+		p.font("regular", 8, muted)
+		p.cell(margin, p.y, contentW, 10, fmt.Sprintf("%s %s – %s %d", title, p.d.Number, p.l.pageWord, p.pages), gopdf.Right)
+		p.y += 18
+	}
 	// The seller's legal line closes every page.
 	s := p.d.Seller
 	parts := append([]string{s.Name}, p.registration(s)...)

@@ -2,11 +2,14 @@ package invoicepdf_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/ordersmith/ordersmith/internal/invoicepdf"
 	"github.com/ordersmith/ordersmith/internal/order"
@@ -139,5 +142,44 @@ func TestFormatMoney(t *testing.T) {
 		if got := invoicepdf.FormatMoney(tt.lang, m); got != tt.want {
 			t.Errorf("FormatMoney(%s, %s) = %q, want %q", tt.lang, tt.amount, got, tt.want)
 		}
+	}
+}
+
+// TestLongInvoiceBreaksPages renders 80 lines, one with a long name: every
+// line and the totals are on the pages, the table header repeats on each.
+func TestLongInvoiceBreaksPages(t *testing.T) {
+	c := invoicetest.Cases()[0]
+	o := *c.Order
+	o.Lines = nil
+	for i := range 80 {
+		name := fmt.Sprintf("Article n°%02d", i)
+		if i == 3 {
+			name += " – une désignation assez longue pour tenir sur plusieurs lignes du tableau, avec ses accents et l’apostrophe"
+		}
+		o.Lines = append(o.Lines, order.LineItem{SKU: fmt.Sprintf("SKU-%02d", i), Name: name, Quantity: 1, UnitPrice: decimal.NewFromInt(12), VATRate: decimal.NewFromInt(20)})
+	}
+	tot, err := order.ComputeTotals(&o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Totals = tot
+	d := issue(t, invoicetest.Case{Name: "long", Order: &o, Invoicing: c.Invoicing})
+	text, _ := pdfText(t, d)
+	for i := range 80 {
+		if !strings.Contains(text, fmt.Sprintf("Article n°%02d", i)) {
+			t.Errorf("line %d is missing", i)
+		}
+	}
+	if pages := strings.Count(text, "\f"); pages < 3 {
+		t.Errorf("%d pages, want at least 3", pages)
+	}
+	if n := strings.Count(text, "Désignation"); n < 3 {
+		t.Errorf("the table header appears %d times, want once a page", n)
+	}
+	if !strings.Contains(text, "Facture "+d.Number+" – page 3") {
+		t.Errorf("the third page does not name its invoice")
+	}
+	if !strings.Contains(text, invoicepdf.FormatMoney("fr", tot.Grand)) {
+		t.Errorf("the grand total %s is missing", tot.Grand)
 	}
 }
