@@ -25,8 +25,16 @@ build-%Function:
 DEVSTACK := $(GO) run ./cmd/devstack
 
 .PHONY: tools stack-up stack-down
-tools: ## install the pinned DynamoDB Local, moto, SAM CLI and checkov into .cache/
+tools: poppler ## install the pinned DynamoDB Local, moto, SAM CLI and checkov into .cache/
 	$(DEVSTACK) install
+
+# The invoice tests read the PDFs back with pdftotext and pdftoppm
+# (poppler-utils); CI runs as root, a workstation through sudo.
+.PHONY: poppler
+poppler: ## install poppler-utils (pdftotext, pdftoppm) unless present
+	@command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq poppler-utils; }
 
 stack-up: ## start DynamoDB Local and moto (if needed) and provision template.yaml
 	$(DEVSTACK) up

@@ -37,6 +37,10 @@ type Customer struct {
 	Email  string `json:"email"`
 	Phone  string `json:"phone,omitempty"`
 	Locale string `json:"locale,omitempty"` // BCP 47, e.g. "fr-FR"; chooses the e-mail language
+	// SIREN and VATNumber identify a business buyer, whose invoices carry
+	// them, a due date and the late-payment mentions.
+	SIREN     string `json:"siren,omitempty"`
+	VATNumber string `json:"vatNumber,omitempty"`
 }
 
 // Address is a postal address.
@@ -308,6 +312,7 @@ func (o *Order) textFields() []textField {
 		{"id", o.ID, false}, {"number", o.Number, false}, {"externalId", o.ExternalID, false},
 		{"customer.name", o.Customer.Name, false}, {"customer.email", o.Customer.Email, false},
 		{"customer.phone", o.Customer.Phone, false}, {"customer.locale", o.Customer.Locale, false},
+		{"customer.siren", o.Customer.SIREN, false}, {"customer.vatNumber", o.Customer.VATNumber, false},
 		{"paymentMethod", o.PaymentMethod, false}, {"shippingMethod", o.ShippingMethod, false},
 		{"utm.source", o.UTM.Source, false}, {"utm.medium", o.UTM.Medium, false},
 		{"utm.campaign", o.UTM.Campaign, false}, {"utm.term", o.UTM.Term, false},

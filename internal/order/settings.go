@@ -103,6 +103,8 @@ type Settings struct {
 	// CartRecovery are the abandoned-cart reminders' settings; read them
 	// with Recovery, which fills what is unset with the defaults.
 	CartRecovery CartRecovery `json:"cartRecovery,omitzero"`
+	// Invoicing is how invoices and credit notes are issued and whom they name as the seller.
+	Invoicing Invoicing `json:"invoicing,omitzero"`
 }
 
 // Recovery returns the cart reminders' settings the shop runs on.
@@ -205,7 +207,10 @@ func (s Settings) Validate() error {
 	if s.LowStockDefault < 0 {
 		return bad("lowStockDefault", "invalid_threshold", "the low-stock threshold must not be negative")
 	}
-	return s.CartRecovery.Validate()
+	if err := s.CartRecovery.Validate(); err != nil {
+		return err
+	}
+	return s.Invoicing.Validate()
 }
 
 // ValidateUpdate validates s as the replacement of prev: s must be valid and
