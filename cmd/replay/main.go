@@ -90,7 +90,7 @@ func consumerHandler(name string, awsCfg aws.Config, queue string, log *slog.Log
 		}
 		return n.Handle, nil
 	case "outbox":
-		queues := outbox.ParseQueueURLs(os.Getenv(outbox.EnvQueueURLs))
+		queues := platform.SplitList(os.Getenv(outbox.EnvQueueURLs))
 		relay, err := outbox.New(outbox.Deps{SQS: sqs.NewFromConfig(awsCfg), Records: dynamo.Stream{},
 			Outbox: dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName), Skipped: skipped, Logger: log}, queues)
 		if err != nil {

@@ -4,7 +4,6 @@
 package main
 
 import (
-	"errors"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -19,12 +18,7 @@ import (
 
 func main() {
 	var queues []string
-	fn := platform.Boot(func(env *platform.Env) {
-		queues = outbox.ParseQueueURLs(env.Optional(outbox.EnvQueueURLs, ""))
-	})
-	if len(queues) == 0 {
-		fn.Must("read configuration", errors.New(outbox.EnvQueueURLs+" lists no queue"))
-	}
+	fn := platform.Boot(func(env *platform.Env) { queues = env.List(outbox.EnvQueueURLs) })
 	sqsClient := sqs.NewFromConfig(fn.AWS)
 	skipped, err := onfailure.NewQueue(sqsClient, os.Getenv(onfailure.EnvQueueURL))
 	fn.Must("build the on-failure recorder", err)

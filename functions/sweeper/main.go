@@ -6,8 +6,6 @@
 package main
 
 import (
-	"errors"
-
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -21,12 +19,7 @@ import (
 
 func main() {
 	var queues []string
-	fn := platform.Boot(func(env *platform.Env) {
-		queues = outbox.ParseQueueURLs(env.Optional(outbox.EnvQueueURLs, ""))
-	})
-	if len(queues) == 0 {
-		fn.Must("read configuration", errors.New(outbox.EnvQueueURLs+" lists no queue"))
-	}
+	fn := platform.Boot(func(env *platform.Env) { queues = env.List(outbox.EnvQueueURLs) })
 	store := dynamo.New(dynamodb.NewFromConfig(fn.AWS), fn.Config.TableName)
 	n, err := numbering.New(numbering.Deps{Orders: store, Records: dynamo.Stream{}, Carts: store.Carts(),
 		Metrics: platform.StdoutMetrics(), Logger: fn.Log})

@@ -37,11 +37,8 @@ var _ order.DocumentFiles = (*Bucket)(nil)
 // New returns the bucket named name over client; a nil client or an empty
 // name is an Internal error.
 func New(client *s3.Client, name string) (*Bucket, error) {
-	if err := order.RequireDeps("docfiles.New", order.Need("Client", client)); err != nil {
+	if err := order.RequireDeps("docfiles.New", order.Need("Client", client), order.Need("Bucket", name)); err != nil {
 		return nil, err
-	}
-	if name == "" {
-		return nil, order.E("docfiles.New", order.Internal, "missing_dependency", "the documents bucket has no name")
 	}
 	return &Bucket{put: client, presign: s3.NewPresignClient(client), name: name}, nil
 }

@@ -32,11 +32,8 @@ var _ order.ExportQueue = (*Queue)(nil)
 // NewQueue returns the queue at url; both are required.
 func NewQueue(s Sender, url string) (*Queue, error) {
 	const op = "exports.NewQueue"
-	if err := order.RequireDeps(op, order.Need("SQS", s)); err != nil {
+	if err := order.RequireDeps(op, order.Need("SQS", s), order.Need("Queue URL", url)); err != nil {
 		return nil, err
-	}
-	if url == "" {
-		return nil, order.E(op, order.Internal, "missing_dependency", "the exports queue has no URL")
 	}
 	return &Queue{sqs: s, url: url}, nil
 }
@@ -63,11 +60,8 @@ var _ order.ExportLinks = (*Links)(nil)
 // NewLinks returns the links of bucket's objects; both are required.
 func NewLinks(p *s3.PresignClient, bucket string) (*Links, error) {
 	const op = "exports.NewLinks"
-	if err := order.RequireDeps(op, order.Need("Presign", p)); err != nil {
+	if err := order.RequireDeps(op, order.Need("Presign", p), order.Need("Bucket", bucket)); err != nil {
 		return nil, err
-	}
-	if bucket == "" {
-		return nil, order.E(op, order.Internal, "missing_dependency", "the exports bucket has no name")
 	}
 	return &Links{presign: p, bucket: bucket, now: time.Now}, nil
 }

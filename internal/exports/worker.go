@@ -55,11 +55,11 @@ type Worker struct{ d WorkerDeps }
 // NewWorker returns the worker; Exports, S3, Bucket and Lease are required.
 func NewWorker(d WorkerDeps) (*Worker, error) {
 	const op = "exports.NewWorker"
-	if err := order.RequireDeps(op, order.Need("Exports", d.Exports), order.Need("S3", d.S3)); err != nil {
+	if err := order.RequireDeps(op, order.Need("Exports", d.Exports), order.Need("S3", d.S3), order.Need("Bucket", d.Bucket)); err != nil {
 		return nil, err
 	}
-	if d.Bucket == "" || d.Lease <= 0 {
-		return nil, order.E(op, order.Internal, "missing_dependency", "Bucket and Lease required")
+	if d.Lease <= 0 {
+		return nil, order.E(op, order.Internal, "missing_dependency", "Lease required")
 	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()

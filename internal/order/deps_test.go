@@ -17,6 +17,7 @@ func TestRequireDeps(t *testing.T) {
 		{"untyped nil", []Dep{Need("Orders", nilIface), Need("Now", func() {})}, "Orders required"},
 		{"typed nil pointer", []Dep{Need("Orders", nilStore)}, "Orders required"},
 		{"several", []Dep{Need("A", nil), Need("B", 1), Need("C", []int(nil))}, "A, C required"},
+		{"empty name", []Dep{Need("Client", &Lifecycle{}), Need("Bucket", "")}, "Bucket required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

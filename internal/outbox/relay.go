@@ -107,20 +107,6 @@ func New(d Deps, queueURLs []string) (*Relay, error) {
 	return &Relay{sqs: d.SQS, records: d.Records, outbox: d.Outbox, skipped: d.Skipped, queues: queueURLs, log: log}, nil
 }
 
-// ParseQueueURLs splits EVENT_QUEUE_URLS: comma-separated, blanks and
-// repeats dropped.
-func ParseQueueURLs(s string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, u := range strings.Split(s, ",") {
-		if u = strings.TrimSpace(u); u != "" && !seen[u] {
-			seen[u] = true
-			out = append(out, u)
-		}
-	}
-	return out
-}
-
 // message is one event to publish.
 type message struct {
 	event order.Event

@@ -242,20 +242,7 @@ func TestRelay(t *testing.T) {
 	}
 }
 
-func TestParseQueueURLs(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-	}{
-		{"", nil},
-		{"https://q/a", []string{"https://q/a"}},
-		{" https://q/a , https://q/b,,https://q/a ", []string{"https://q/a", "https://q/b"}},
-	}
-	for _, tt := range tests {
-		if got := outbox.ParseQueueURLs(tt.in); !slices.Equal(got, tt.want) {
-			t.Errorf("ParseQueueURLs(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
+func TestRelayNeedsAQueue(t *testing.T) {
 	if _, err := outbox.New(outbox.Deps{SQS: newFakeSQS(), Records: dynamo.Stream{}, Outbox: &markLog{}, Logger: quiet}, nil); err == nil {
 		t.Error("a relay to no queue was built")
 	}

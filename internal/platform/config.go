@@ -107,6 +107,29 @@ func (e *Env) Required(name string) string {
 	return v
 }
 
+// List returns name as a comma-separated list (blanks and repeats dropped),
+// recorded as missing when it lists nothing.
+func (e *Env) List(name string) []string {
+	l := SplitList(e.Optional(name, ""))
+	if len(l) == 0 {
+		e.problems.Missing = append(e.problems.Missing, name)
+	}
+	return l
+}
+
+// SplitList splits a comma-separated list: blanks and repeats dropped.
+func SplitList(s string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
 // Optional returns the value of name, or fallback when unset or blank.
 func (e *Env) Optional(name, fallback string) string {
 	if v, ok := e.value(name); ok {
